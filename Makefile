@@ -1,0 +1,83 @@
+# Top-level build for the hypervisor.
+#
+#   make            build/hv.elf (multiboot2) and build/hv.efi (UEFI application)
+#   make iso        build/hv.iso: GRUB rescue image, boots on BIOS and UEFI, dd-able to USB
+#   make unit       host unit tests under ASan/UBSan (tests/)
+#   make check      fast iteration subset: unit tests, format and static checks, quick boots
+#   make test       everything: unit tests, fuzz smoke runs, every emulator test (test-qemu/)
+#   make run        build and boot the demo in an emulator with the console on this terminal
+#   make deps       install the Debian packages the build and the tests need
+#
+# The same core objects are linked twice: once behind the multiboot2 entry
+# (boot/mb2_*) with linker.ld, once behind the GNU-EFI entry (boot/efi_*).
+# Every core object is position independent, so the UEFI loader may put the
+# image anywhere; the multiboot2 image is linked at its load address.
+
+BUILD	?= build
+CC	:= gcc
+LD	:= ld
+OBJCOPY	:= objcopy
+
+# Directories whose sources make up the core, shared by both images.
+CORE_DIRS := core core/lib arch/x86_64 drivers vmx ept guests
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	    -Wswitch-default -Wvla -Wpointer-arith -Wundef -Wcast-align
+CFLAGS	:= -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-common -fpie \
+	   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -mno-red-zone \
+	   -mgeneral-regs-only -O2 -g $(WARNINGS) -Iinclude -I. -MMD -MP
+ASFLAGS	:= -D__ASSEMBLY__ -Iinclude -I. -MMD -MP -g
+
+CORE_C	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
+CORE_S	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.S))
+CORE_OBJS := $(patsubst %,$(BUILD)/%.o,$(CORE_C) $(CORE_S))
+
+MB2_SRCS := $(wildcard boot/mb2_*.c boot/mb2_*.S)
+MB2_OBJS := $(patsubst %,$(BUILD)/%.o,$(MB2_SRCS))
+
+EFI_SRCS := $(wildcard boot/efi_*.c boot/efi_*.S)
+EFI_OBJS := $(patsubst %,$(BUILD)/%.o,$(EFI_SRCS))
+
+# GNU-EFI, as packaged by Debian (gnu-efi).
+EFI_INC	 := /usr/include/efi
+EFI_LIB	 := /usr/lib
+EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
+EFI_LDS	 := $(EFI_LIB)/elf_x86_64_efi.lds
+EFI_CFLAGS := -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -fshort-wchar -DGNU_EFI_USE_MS_ABI
+
+.PHONY: all iso unit check test run deps clean format format-check bench
+all: $(BUILD)/hv.elf $(BUILD)/hv.efi
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/boot/efi_%.c.o: boot/efi_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/hv.elf: $(MB2_OBJS) $(CORE_OBJS) linker.ld
+	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld \
+		-o $@ $(MB2_OBJS) $(CORE_OBJS)
+
+$(BUILD)/hv.so: $(EFI_OBJS) $(CORE_OBJS)
+	$(LD) -nostdlib -znocombreloc -z noexecstack -T $(EFI_LDS) -shared -Bsymbolic \
+		-L$(EFI_LIB) $(EFI_CRT0) $(EFI_OBJS) $(CORE_OBJS) -o $@ -lefi -lgnuefi
+
+$(BUILD)/hv.efi: $(BUILD)/hv.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+clean:
+	rm -rf $(BUILD)
+
+# Each directory that adds targets keeps them in its own fragment:
+# tests/tests.mk (unit, fuzz), test-qemu/test-qemu.mk (emulator tests, run),
+# boot/boot.mk (iso), tools/tools.mk (host tools, deps).
+include $(sort $(wildcard */*.mk))

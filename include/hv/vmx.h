@@ -1,0 +1,24 @@
+/*
+ * vmx.h - what the core needs from vmx/ at boot: VT-x on every CPU.
+ */
+#ifndef HV_VMX_H
+#define HV_VMX_H
+
+#include <hv/cpu.h>
+
+/*
+ * vmx_cpu_enable - turn VMX on for the calling CPU: CPUID.1:ECX.VMX,
+ * IA32_FEATURE_CONTROL (set and lock it when firmware left it unlocked;
+ * locked with VMX off means "disabled in firmware setup"), CR0/CR4 fixed
+ * bits, a VMXON region from the allocator, VMXON.
+ * Returns true on success; otherwise cpu->vmx_error says what is missing,
+ * in words an operator can act on, and the CPU is left as it was.
+ */
+bool vmx_cpu_enable(struct percpu *cpu);
+
+/* Print, once, the VT-x capabilities later work depends on (EPT 2M/1G,
+ * INVEPT types, VPID, unrestricted guest, preemption timer, APIC
+ * virtualization, posted interrupts). */
+void vmx_report_caps(void);
+
+#endif
