@@ -42,7 +42,11 @@ EFI_OBJS := $(patsubst %,$(BUILD)/%.o,$(EFI_SRCS))
 EFI_INC	 := /usr/include/efi
 EFI_LIB	 := /usr/lib
 EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
-EFI_LDS	 := $(EFI_LIB)/elf_x86_64_efi.lds
+# GNU-EFI's elf_x86_64_efi.lds adapted to the core (see the file for why)
+EFI_LDS	 := boot/efi.lds
+EFI_LIBEFI := $(BUILD)/efi/libefi.a
+EFI_SECTIONS := .text .sdata .data .dynamic .dynsym .rel .rela .reloc .bss
+EFI_UNNEEDED := .hash .gnu.hash .dynstr .eh_frame .note.gnu.build-id
 EFI_CFLAGS := -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -fshort-wchar -DGNU_EFI_USE_MS_ABI
 
 .PHONY: all iso unit check test run deps clean format format-check bench
@@ -64,13 +68,29 @@ $(BUILD)/hv.elf: $(MB2_OBJS) $(CORE_OBJS) linker.ld
 	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld \
 		-o $@ $(MB2_OBJS) $(CORE_OBJS)
 
-$(BUILD)/hv.so: $(EFI_OBJS) $(CORE_OBJS)
-	$(LD) -nostdlib -znocombreloc -z noexecstack -T $(EFI_LDS) -shared -Bsymbolic \
-		-L$(EFI_LIB) $(EFI_CRT0) $(EFI_OBJS) $(CORE_OBJS) -o $@ -lefi -lgnuefi
+# GNU-EFI's libefi.a defines memset and memcpy (for calls the compiler
+# generates); so does the core (core/lib/string.c).  We link a copy of
+# libefi.a in which its two are weak, so the core's win everywhere.
+$(EFI_LIBEFI): $(EFI_LIB)/libefi.a
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) --weaken-symbol=memset --weaken-symbol=memcpy $< $@
 
+# --no-undefined: a shared object may otherwise leave a symbol undefined,
+# and GNU-EFI's self-relocation would silently resolve it to address 0.
+$(BUILD)/hv.so: $(EFI_OBJS) $(CORE_OBJS) $(EFI_LIBEFI) $(EFI_LDS)
+	$(LD) -nostdlib -znocombreloc -z noexecstack --no-undefined -T $(EFI_LDS) -shared \
+		-Bsymbolic -L$(EFI_LIB) $(EFI_CRT0) $(EFI_OBJS) $(CORE_OBJS) -o $@ \
+		$(EFI_LIBEFI) -lgnuefi
+
+# The sections objcopy puts into the PE image.  Any other allocated section
+# of hv.so must be one nothing needs at run time (symbol hashes and names,
+# unwind tables): a section the linker script did not expect would silently
+# be missing from the image, so the build stops and names it instead.
 $(BUILD)/hv.efi: $(BUILD)/hv.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
-		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	@lost=$$(readelf -SW $< | sed -n 's/^ *\[ *[0-9]*\] //p' | awk '$$7 ~ /A/ { print $$1 }' | \
+		grep -vxF $(patsubst %,-e %,$(EFI_SECTIONS) $(EFI_UNNEEDED))); \
+	if [ -n "$$lost" ]; then echo "$<: not in the PE image: $$lost" >&2; exit 1; fi
+	$(OBJCOPY) $(patsubst %,-j %,$(EFI_SECTIONS)) --target efi-app-x86_64 --subsystem=10 $< $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

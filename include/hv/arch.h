@@ -15,6 +15,10 @@
  * that print vector, error code, RIP, CR2, registers and a stack trace. */
 void arch_cpu_init(struct percpu *cpu);
 
+/* Route interrupt vector (32..255) to handler, called with interrupts off;
+ * the handler sends any EOI itself.  An unrouted vector is logged and ignored. */
+void arch_set_irq_handler(uint8_t vector, void (*handler)(uint8_t vector));
+
 /* Build the hypervisor's own 4-level identity map covering [0, max_phys)
  * plus the LAPIC/IOAPIC/MMIO window below 4 GiB, and load it. */
 void paging_init(uint64_t max_phys);

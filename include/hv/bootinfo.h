@@ -76,7 +76,14 @@ struct boot_info {
 	 * because the core keeps an identity map; 0 when not booted by UEFI.
 	 */
 	uint64_t efi_reset_system;
+
+	/* Physical address of the EFI system table, 0 when not booted by UEFI
+	 * (multiboot2: GRUB's EFI64 tag).  Recorded for later use only. */
+	uint64_t efi_system_table;
 };
+
+/* The boot_info hv_main() was given, for code that needs the memory map later. */
+extern const struct boot_info *hv_boot_info;
 
 /*
  * hv_main - the core entry, called once on the bootstrap CPU.

@@ -20,6 +20,9 @@ struct percpu {
 	volatile bool online;
 	bool is_bsp;
 	uint64_t stack_top;
+	/* set by smp_stop_others() before its NMI: the NMI handler then halts
+	 * this CPU for good (arch/x86_64/smp.c, the traps code) */
+	volatile bool stop_requested;
 
 	/* VT-x state (vmx/vmx_on.c) */
 	bool vmx_on;

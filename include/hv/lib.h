@@ -7,6 +7,20 @@
 
 #include <hv/compiler.h>
 
+#if defined(HV_HOST_TEST) && !defined(HV_LIB_UNDER_TEST)
+#define HV_LIB_FROM_HOST 1
+/*
+ * Host unit tests link against the host C library, which already provides
+ * mem*, str* and the printf family; declaring them again here would clash.
+ * Only what the C library may lack is declared (core/lib/string.c builds
+ * just strlcpy in this mode).  tests/test_lib.c tests core/lib itself: it
+ * defines HV_LIB_UNDER_TEST and includes the sources with every symbol
+ * renamed (tests/lib_rename.h).
+ */
+#include <stdio.h>
+#include <string.h>
+size_t strlcpy(char *dst, const char *src, size_t size);
+#else
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
@@ -26,6 +40,7 @@ size_t strlcpy(char *dst, const char *src, size_t size);
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
+#endif /* HV_HOST_TEST && !HV_LIB_UNDER_TEST */
 
 /*
  * parse_u64 - parse a decimal, 0x-hex or 0-octal number from [s, s+len).

@@ -43,4 +43,8 @@ __printf(1, 2) __noreturn void panic(const char *fmt, ...);
 /* Where printk output goes; the serial driver registers itself here. */
 void console_set_output(void (*write)(const char *s, size_t len));
 
+/* Called by a CPU that is being stopped (the NMI of smp_stop_others()):
+ * releases the console lock if this CPU held it, so the others can print. */
+void console_unlock_if_held(void);
+
 #endif

@@ -1,0 +1,63 @@
+# test-qemu/test-qemu.mk - the emulator tests, the static checks and the demo.
+#
+#   make test-qemu     every case of test-qemu/cases.txt (QEMU and Bochs boots)
+#                      CASES="glob ..." runs only the cases whose names match
+#   make check         fast iteration: unit tests, format-check, cppcheck and the
+#                      QEMU-only cases marked "quick"
+#   make test          everything: unit tests, fuzz smoke runs, format-check,
+#                      cppcheck and every emulator case (what CI runs)
+#   make run           build and boot the demo with its console on this terminal
+#   make format        reformat every .c/.h file with the tree's .clang-format
+#   make format-check  fail (and show the diff) if any file is not formatted
+#   make cppcheck      static analysis of the hypervisor sources
+#
+# check, test and run first install any missing Debian package
+# (tools/install-deps.sh; a no-op when everything is there) and then run their
+# steps in order with sub-makes, so a failing step stops the target early and
+# `make -j2` never runs the steps out of order.
+
+CASES ?=
+
+# Every C source and header of the tree except build output.
+FORMAT_FILES = $(shell find . \( -path './$(BUILD)' -o -path ./build -o -path ./.git \) -prune \
+		-o -type f \( -name '*.c' -o -name '*.h' \) -print | sort)
+
+# The hypervisor sources (both boot paths and the core) and the host tools that
+# share its code.  -D__x86_64__ checks the one configuration that is built.
+CPPCHECK_DIRS  := core arch drivers vmx ept guests boot tools
+CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability,performance --error-exitcode=1 \
+		  --inline-suppr --suppressions-list=tools/cppcheck.supp -Iinclude -I. -D__x86_64__
+
+.PHONY: test-qemu format cppcheck
+
+test-qemu: all iso
+	BUILD=$(BUILD) test-qemu/run.sh $(CASES)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+	@echo "format-check: $(words $(FORMAT_FILES)) files formatted"
+
+cppcheck:
+	cppcheck $(CPPCHECK_FLAGS) $(CPPCHECK_DIRS)
+
+check:
+	@tools/install-deps.sh
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory format-check cppcheck
+	$(MAKE) --no-print-directory all iso
+	BUILD=$(BUILD) test-qemu/run.sh --quick
+
+test:
+	@tools/install-deps.sh
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory format-check cppcheck
+	$(MAKE) --no-print-directory test-qemu
+
+run:
+	@tools/install-deps.sh
+	$(MAKE) --no-print-directory all iso
+	BUILD=$(BUILD) test-qemu/demo.sh
