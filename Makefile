@@ -2,6 +2,8 @@
 #
 #   make            build/hv.elf (multiboot2) and build/hv.efi (UEFI application)
 #   make iso        build/hv.iso: GRUB rescue image, boots on BIOS and UEFI, dd-able to USB
+#   make usb        build/hv-usb.img: USB stick image (BIOS and UEFI), CONFIG=dir/hv.cfg
+#   make pxe        build/pxe/: network boot directory for iPXE (boot.ipxe), CONFIG=...
 #   make unit       host unit tests under ASan/UBSan (tests/)
 #   make check      fast iteration subset: unit tests, format and static checks, quick boots
 #   make test       everything: unit tests, fuzz smoke runs, every emulator test (test-qemu/)
@@ -9,7 +11,8 @@
 #   make deps       install the Debian packages the build and the tests need
 #
 # The same core objects are linked twice: once behind the multiboot2 entry
-# (boot/mb2_*) with linker.ld, once behind the GNU-EFI entry (boot/efi_*).
+# (boot/mb2_*, with the multiboot v1 boot/mb1_*) with linker.ld, once behind
+# the GNU-EFI entry (boot/efi_*).
 # Every core object is position independent, so the UEFI loader may put the
 # image anywhere; the multiboot2 image is linked at its load address.
 
@@ -32,7 +35,7 @@ CORE_C	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_S	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.S))
 CORE_OBJS := $(patsubst %,$(BUILD)/%.o,$(CORE_C) $(CORE_S))
 
-MB2_SRCS := $(wildcard boot/mb2_*.c boot/mb2_*.S)
+MB2_SRCS := $(wildcard boot/mb2_*.c boot/mb2_*.S boot/mb1_*.c boot/mb1_*.S)
 MB2_OBJS := $(patsubst %,$(BUILD)/%.o,$(MB2_SRCS))
 
 EFI_SRCS := $(wildcard boot/efi_*.c boot/efi_*.S)
@@ -99,5 +102,5 @@ clean:
 
 # Each directory that adds targets keeps them in its own fragment:
 # tests/tests.mk (unit, fuzz), test-qemu/test-qemu.mk (emulator tests, run),
-# boot/boot.mk (iso), tools/tools.mk (host tools, deps).
+# boot/boot.mk (iso), boot/media.mk (usb, pxe), tools/tools.mk (host tools, deps).
 include $(sort $(wildcard */*.mk))

@@ -51,6 +51,17 @@ const CHAR16 *efi_self_name(void);
  */
 EFI_STATUS efi_load_file(const char *name, struct boot_module *mod, bool optional);
 
+/* ---- efi_cfgfiles.c ---- */
+
+/*
+ * efi_load_config_files - read every file the config cfg (already loaded,
+ * e.g. hv.cfg) names into bi->modules, each named by its path as written in
+ * the config, once.  Problems are reported on the console: a config that
+ * does not parse (nothing more is loaded), a file that cannot be read, more
+ * files than BOOT_MAX_MODULES.  The core checks the config again.
+ */
+void efi_load_config_files(struct boot_info *bi, const struct boot_module *cfg);
+
 /* ---- efi_mp.c ---- */
 
 /*

@@ -203,7 +203,7 @@ static uint64_t efi_find_rsdp(void)
 	return rsdp;
 }
 
-/* hv.cfg next to the application, when there is one. */
+/* hv.cfg next to the application, when there is one, and the files it names. */
 static void efi_load_config(void)
 {
 	struct boot_module *mod = &efi_bi.modules[efi_bi.module_count];
@@ -217,6 +217,7 @@ static void efi_load_config(void)
 	efi_bi.module_count++;
 	efi_log(LOG_INFO, L"efi: module %a: %ld bytes at %lx\n", mod->name,
 		(INT64)(mod->end - mod->start), mod->start);
+	efi_load_config_files(&efi_bi, mod);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)

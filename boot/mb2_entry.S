@@ -1,27 +1,34 @@
 /*
  * mb2_entry.S - the multiboot2 entry: 32-bit protected mode to long mode.
  *
- * mb2_entry32 - entry point named by linker.ld (ENTRY).
- *   In:  the machine state of Multiboot2 Specification 3.2: 32-bit protected
+ * mb2_entry32 - entry point named by linker.ld (ENTRY) and by the multiboot
+ *        v1 header's entry_addr (boot/mb1_header.S).
+ *   In:  the machine state of Multiboot2 Specification 3.2 or Multiboot
+ *        Specification 3.2 (the same for our purposes): 32-bit protected
  *        mode, paging off, interrupts off, flat CS/DS; EAX = the multiboot2
- *        bootloader magic, EBX = physical address of the boot information.
+ *        or the multiboot v1 bootloader magic, EBX = physical address of the
+ *        boot information.
  *        No usable stack, no IDT (a fault here is a triple fault).
  *   Does: checks the magic and that the CPU has long mode (on failure: a
  *        message on COM1, then HLT forever); clears .bss; builds early page
  *        tables in .bss identity-mapping [0, 4 GiB) with 2 MiB pages
  *        (write-back, the MTRRs decide the rest); enables PAE, EFER.LME,
- *        paging; loads a 64-bit GDT; far jumps to 64-bit code; switches to
- *        the boot stack in .bss and calls mb2_main(magic, info_phys).
+ *        paging and the caches (clears CR0.CD/NW, sets CR0.NE); loads a 64-bit GDT; far jumps to 64-bit code; switches to
+ *        the boot stack in .bss and calls mb2_main(magic, info_phys), or
+ *        mb1info_main(info_phys) for the v1 magic.
  *   Clobbers: everything; never returns.
  *
  * The image is linked at 2 MiB and GRUB loads it there, so the 32-bit part
  * may use absolute addresses.  The hypervisor's real page tables come later
  * (arch/x86_64/paging.c); these only have to get us to C.
  */
+#include "boot/mb1.h"
 #include "boot/mb2.h"
 
 #define CR0_PE	   (1 << 0)
 #define CR0_NE	   (1 << 5)
+#define CR0_NW	   (1 << 29)
+#define CR0_CD	   (1 << 30)
 #define CR0_PG	   (1 << 31)
 #define CR4_PAE	   (1 << 5)
 #define MSR_EFER   0xc0000080
@@ -43,7 +50,10 @@ mb2_entry32:
 	cli
 	cld
 	cmpl	$MB2_BOOTLOADER_MAGIC, %eax
+	je	.Lmagic_ok
+	cmpl	$MB1_BOOTLOADER_MAGIC, %eax
 	jne	.Lbad_magic
+.Lmagic_ok:
 	movl	%eax, %ebp		/* keep magic (EBP) and info (ESI): CPUID */
 	movl	%ebx, %esi		/* and REP STOS clobber the others */
 
@@ -56,6 +66,11 @@ mb2_entry32:
 	cpuid
 	btl	$29, %edx
 	jnc	.Lno_long_mode
+
+	/* caches on: some BIOSes leave CR0.CD/NW as reset set them (SDM Vol. 3A 12.5.1) */
+	movl	%cr0, %eax
+	andl	$~(CR0_CD | CR0_NW), %eax
+	movl	%eax, %cr0
 
 	/* .bss: an ELF loader zero-fills it, but the code must not rely on it */
 	movl	$__bss_start, %edi
@@ -136,10 +151,16 @@ mb2_entry32:
 	movl	%eax, %fs
 	movl	%eax, %gs
 	movl	$boot_stack_top, %esp
+	cmpl	$MB1_BOOTLOADER_MAGIC, %ebp
+	je	6f
 	movl	%ebp, %edi		/* magic */
 	movl	%esi, %esi		/* info_phys, zero-extended */
 	xorl	%ebp, %ebp		/* ends the frame-pointer chain */
 	call	mb2_main
+	jmp	5f
+6:	movl	%esi, %edi		/* info_phys, zero-extended */
+	xorl	%ebp, %ebp		/* ends the frame-pointer chain */
+	call	mb1info_main
 5:	cli
 	hlt
 	jmp	5b
@@ -147,7 +168,7 @@ mb2_entry32:
 
 	.section .rodata
 msg_bad_magic:
-	.asciz	"hv: boot: not started by a multiboot2 loader (bad magic in EAX)\r\n"
+	.asciz	"hv: boot: not started by a multiboot or multiboot2 loader (bad magic in EAX)\r\n"
 msg_no_lm:
 	.asciz	"hv: boot: this CPU has no 64-bit long mode\r\n"
 

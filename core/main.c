@@ -8,7 +8,9 @@
  * move off firmware memory), then the platform, then the other CPUs.
  */
 #include <hv/arch.h>
+#include <hv/bootfile.h>
 #include <hv/cmdline.h>
+#include <hv/guest.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/platform.h>
@@ -17,6 +19,7 @@
 #include <hv/serial.h>
 #include <hv/vmx.h>
 #include <arch/cpu.h>
+#include "vmx/vmcs_setup.h"
 
 struct hv_options hv_opts;
 const struct boot_info *hv_boot_info;
@@ -30,16 +33,15 @@ static void vmx_bringup_this_cpu(struct percpu *cpu)
 }
 
 /* Each AP lands here once arch/x86_64/smp.c has given it a stack, its GDT,
- * IDT and per-CPU pointer.  With nothing to run yet it parks in HLT so that
- * emulated CPUs do not steal time from the ones doing work. */
+ * IDT and per-CPU pointer.  It then waits in HLT (so that emulated CPUs do
+ * not steal time from the ones doing work) until it is given a vCPU. */
 static void ap_main(struct percpu *cpu)
 {
 	vmx_bringup_this_cpu(cpu);
-	for (;;)
-		cpu_halt();
+	sched_idle_loop(cpu);
 }
 
-static void report_vmx(uint32_t online)
+static bool report_vmx(uint32_t online)
 {
 	uint32_t on = 0;
 	const char *why = NULL;
@@ -57,10 +59,62 @@ static void report_vmx(uint32_t online)
 	if (on == online) {
 		pr_info("vmx: on %u cpus\n", on);
 		vmx_report_caps();
-	} else {
-		pr_err("vmx: unavailable: %s\n", why ? why : "unknown reason");
-		if (on)
-			pr_err("vmx: only %u of %u cpus have VT-x on\n", on, online);
+		return true;
+	}
+	pr_err("vmx: unavailable: %s\n", why ? why : "unknown reason");
+	if (on)
+		pr_err("vmx: only %u of %u cpus have VT-x on\n", on, online);
+	return false;
+}
+
+/*
+ * The guests of hv.cfg: checked completely before any starts, then built,
+ * started on their CPUs, and this CPU joins the others in waiting for work.
+ * Returns only when there is nothing to run (no hv.cfg, no guest built);
+ * a bad hv.cfg stops the boot.
+ */
+static void run_guests(bool vmx_ok)
+{
+	static struct hv_config cfg;
+	char err[256];
+
+	switch (config_load(hv_boot_info, &cfg)) {
+	case CONFIG_ABSENT:
+		return;
+	case CONFIG_BAD:
+		power_off();
+	case CONFIG_OK:
+	default:
+		break;
+	}
+	if (cfg.hv.key_line[CONFIG_HKEY_LOG])
+		log_level = cfg.hv.loglevel;
+	if (!vmx_ok)
+		return; /* already reported: no VT-x, no guests */
+	if (vmx_setup_controls(err, sizeof(err))) {
+		pr_err("vmx: cannot run guests, missing: %s\n", err);
+		return;
+	}
+	part_set_when_idle(cfg.hv.when_idle);
+	if (!part_create_all(&cfg))
+		return;
+	sched_init();
+	part_start_all();
+	sched_idle_loop(this_cpu());
+}
+
+/* The loader protocol, as the first boot line names it. */
+static const char *boot_method_name(enum boot_method m)
+{
+	switch (m) {
+	case BOOT_MULTIBOOT1:
+		return "multiboot";
+	case BOOT_MULTIBOOT2:
+		return "multiboot2";
+	case BOOT_UEFI:
+		return "uefi";
+	default:
+		return "unknown";
 	}
 }
 
@@ -73,7 +127,7 @@ __noreturn void hv_main(struct boot_info *bi)
 	log_level = hv_opts.loglevel;
 	serial_init(hv_opts.console_port, hv_opts.console_baud);
 	printk("\n");
-	pr_info("boot: %s\n", bi->method == BOOT_UEFI ? "uefi" : "multiboot2");
+	pr_info("boot: %s\n", boot_method_name(bi->method));
 	if (!opts_ok)
 		pr_warn("cmdline: ignoring bad option '%s'\n", hv_opts.bad_option);
 
@@ -97,7 +151,7 @@ __noreturn void hv_main(struct boot_info *bi)
 	pr_info("cpus: %u online\n", online);
 
 	vmx_bringup_this_cpu(this_cpu());
-	report_vmx(online);
+	run_guests(report_vmx(online));
 
 	pr_info("nothing to run\n");
 	power_off();

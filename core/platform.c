@@ -12,6 +12,7 @@
 #include <hv/bootinfo.h>
 #include <hv/cpu.h>
 #include <hv/lib.h>
+#include <hv/mm.h>
 #include <hv/platform.h>
 #include <hv/printk.h>
 #include <arch/cpu.h>
@@ -21,11 +22,18 @@
 
 struct platform hv_platform;
 
-/* The core runs identity-mapped: a physical address is its own pointer. */
+/*
+ * The core runs identity-mapped: a physical address is its own pointer.
+ * Only ranges the hypervisor's page tables cover are handed out (all RAM
+ * and the first 4 GiB, arch.h paging_init), so a corrupt table pointer is
+ * a warning rather than a page fault.
+ */
 static const void *identity_map(uint64_t phys, uint64_t len, void *ctx)
 {
+	uint64_t limit = MAX(hv_pmm.max_phys, 4 * GiB);
+
 	(void)ctx;
-	if (!phys || !len || phys + len < phys)
+	if (!phys || !len || phys + len < phys || phys + len > limit)
 		return NULL;
 	return (const void *)(uintptr_t)phys;
 }
@@ -216,6 +224,23 @@ static void print_details(void)
 			 p->drhd[i].scope_count);
 }
 
+/*
+ * A loader without an RSDP field (multiboot v1) on a BIOS machine: search
+ * where the BIOS keeps it.  Not under UEFI, which need not have those areas.
+ */
+static void acpi_from_bios_area(const struct boot_info *bi)
+{
+	uint64_t rsdp;
+
+	if (bi->efi_system_table || bi->method == BOOT_UEFI)
+		return;
+	rsdp = acpi_find_rsdp_legacy(identity_map, NULL);
+	if (!rsdp)
+		return;
+	pr_debug("acpi: RSDP at %#llx (BIOS area search)\n", (unsigned long long)rsdp);
+	acpi_parse(rsdp, identity_map, NULL, &hv_platform, acpi_warn);
+}
+
 uint32_t platform_init(const struct boot_info *bi)
 {
 	struct platform *p = &hv_platform;
@@ -224,6 +249,8 @@ uint32_t platform_init(const struct boot_info *bi)
 	memset(p, 0, sizeof(*p));
 	if (bi->rsdp)
 		acpi_parse(bi->rsdp, identity_map, NULL, p, acpi_warn);
+	else
+		acpi_from_bios_area(bi);
 	if (!p->has_madt || !p->cpu_count)
 		cpus_from_firmware(bi, self);
 	if (!p->lapic_base)

@@ -16,6 +16,7 @@
 #include <hv/arch.h>
 #include <hv/platform.h>
 #include <hv/power.h>
+#include <hv/serial.h>
 #include <hv/printk.h>
 #include <arch/cpu.h>
 #include <arch/io.h>
@@ -66,6 +67,7 @@ void power_init(uint64_t efi_reset)
 
 static void console_drain(void)
 {
+	serial_flush();
 	udelay(CONSOLE_DRAIN_US);
 }
 
@@ -83,6 +85,7 @@ static void acpi_enter_mode(uint16_t pm1a)
 		pr_debug("poweroff: SCI_EN clear and no SMI_CMD to enable ACPI mode\n");
 		return;
 	}
+	pr_debug("poweroff: entering ACPI mode (%#x to SMI_CMD %#x)\n", p->acpi_enable, p->smi_cmd);
 	outb((uint16_t)p->smi_cmd, p->acpi_enable);
 	for (int ms = 0; ms < ACPI_ENABLE_WAIT_MS; ms++) {
 		if (inw(pm1a) & PM1_SCI_EN)
@@ -118,6 +121,7 @@ static void step_acpi_s5(void)
 		return;
 	}
 	acpi_enter_mode(a);
+	pr_debug("poweroff: ACPI S5 (SLP_TYP %u/%u)\n", p->s5_typa & 7, p->s5_typb & 7);
 	console_drain();
 	va = pm1_sleep_value(a, p->s5_typa);
 	if (b)

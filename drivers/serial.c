@@ -31,6 +31,7 @@
 #define MCR_RTS	     BIT(1)
 #define LSR_DR	     BIT(0) /* a received byte is waiting */
 #define LSR_THRE     BIT(5) /* transmit FIFO empty */
+#define LSR_TEMT     BIT(6) /* FIFO and shift register empty: the line is idle */
 #define UART_CLOCK   115200 /* 1.8432 MHz / 16 */
 #define UART_FIFO_SZ 16
 
@@ -112,6 +113,20 @@ void serial_write(const char *s, size_t len)
 			outb(uart_port + UART_THR, (n == 2) ? '\r' : (uint8_t)s[i]);
 			room--;
 		}
+	}
+}
+
+/*
+ * serial_flush - wait (bounded) until the last byte has left the shift
+ * register.  Called before the machine is switched off or reset, which would
+ * otherwise cut the final lines of the log mid-transmission.
+ */
+void serial_flush(void)
+{
+	for (uint32_t i = 0; i < THRE_SPIN_LIMIT && uart_ok; i++) {
+		if (inb(uart_port + UART_LSR) & LSR_TEMT)
+			return;
+		__builtin_ia32_pause();
 	}
 }
 

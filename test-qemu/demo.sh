@@ -9,8 +9,14 @@
 # ends when the hypervisor powers off, or with the kill command printed at the
 # start.  Without a terminal (e.g. stdin not a tty) the console is only shown.
 #
+# The image is build/hv.iso plus an hv.cfg and the guests it names:
+# test-qemu/configs/demo.cfg with the test guests of build/guests/ (make
+# guests) by default, RUN_CONFIG=path/hv.cfg for another layout (its files
+# relative to it, as on a boot medium), RUN_CONFIG=none for no guests.
+#
 # Environment: BUILD (default build), RUN_CPUS (4), RUN_MEMORY (MiB, 1024),
-# RUN_TIMEOUT (seconds, 3600; 0 = none), RUN_EMULATOR (qemu-kvm | bochs to force one).
+# RUN_TIMEOUT (seconds, 3600; 0 = none), RUN_EMULATOR to choose: qemu-kvm,
+# bochs, or qemu (TCG: no VT-x, so only a quick check of the boot path).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,13 +28,52 @@ BUILD=${BUILD:-build}
 C_CPUS=${RUN_CPUS:-4}
 C_MEMORY=${RUN_MEMORY:-1024}
 C_MEDIUM=iso
-MEDIUM=$BUILD/hv.iso
+C_NAME=demo
+C_CMDLINE=""
 TIMEOUT=${RUN_TIMEOUT:-3600}
 DIR=$BUILD/run
 mkdir -p "$DIR"
-[ -f "$MEDIUM" ] || {
-	echo "demo: $MEDIUM is missing (make all iso)" >&2
-	exit 1
+
+# Set FILE_NAMES/FILE_SRCS to hv.cfg $1 and the files it names, which sit
+# next to it as on a boot medium.
+config_files()
+{
+	local f files
+	files=$("$BUILD/tools/hvcfg" files "$1") || {
+		echo "demo: $1 has problems (see: $BUILD/tools/hvcfg check $1)" >&2
+		return 1
+	}
+	FILE_NAMES=(hv.cfg) FILE_SRCS=("$1")
+	for f in $files; do
+		FILE_NAMES+=("$f")
+		FILE_SRCS+=("$(dirname "$1")/$f")
+	done
+}
+
+# Set MEDIUM: build/hv.iso, or a private copy with the demo's hv.cfg.
+demo_medium()
+{
+	local cfg=${RUN_CONFIG:-}
+	MEDIUM=$BUILD/hv.iso
+	[ -f "$MEDIUM" ] || {
+		echo "demo: $MEDIUM is missing (make all iso)" >&2
+		exit 1
+	}
+	[ "$cfg" != none ] || return 0
+	if [ -z "$cfg" ]; then
+		# demo.cfg names test guests: put it beside them.
+		rm -rf "$DIR/cfg"
+		mkdir -p "$DIR/cfg"
+		cp test-qemu/configs/demo.cfg "$DIR/cfg/hv.cfg"
+		cp "$BUILD"/guests/*.elf "$DIR/cfg/" 2>/dev/null || true
+		cfg=$DIR/cfg/hv.cfg
+	fi
+	if config_files "$cfg" && make_private_iso "$DIR"; then
+		MEDIUM=$DIR/hv.iso
+		echo "demo: guests from ${RUN_CONFIG:-test-qemu/configs/demo.cfg}"
+	else
+		echo "demo: booting without guests (make guests tools; or RUN_CONFIG=none)"
+	fi
 }
 
 have_nested_kvm()
@@ -37,12 +82,13 @@ have_nested_kvm()
 		grep -qiE '^(y|1)' /sys/module/kvm_intel/parameters/nested 2>/dev/null
 }
 
-run_qemu_kvm()
+# $1: yes for KVM, no for TCG (which has no VT-x: the boot stops at the VT-x check).
+run_qemu()
 {
-	C_KVM=yes C_FIRMWARE=seabios
+	C_KVM=$1 C_FIRMWARE=seabios
 	SERIAL_QEMU=mon:stdio
 	qemu_args "$DIR"
-	echo "demo: QEMU with KVM, $C_CPUS CPUs; Ctrl-A X quits"
+	echo "demo: QEMU (kvm=$C_KVM), $C_CPUS CPUs; Ctrl-A X quits"
 	exec timeout --foreground "$TIMEOUT" qemu-system-x86_64 "${QEMU_ARGS[@]}"
 }
 
@@ -75,12 +121,14 @@ run_bochs()
 	echo "demo: Bochs exited: ${msg:-status $rc, see $DIR/bochs.out}"
 }
 
+demo_medium
 case ${RUN_EMULATOR:-} in
-qemu-kvm) run_qemu_kvm ;;
+qemu-kvm) run_qemu yes ;;
+qemu) run_qemu no ;;
 bochs) run_bochs ;;
-'') if have_nested_kvm; then run_qemu_kvm; else run_bochs; fi ;;
+'') if have_nested_kvm; then run_qemu yes; else run_bochs; fi ;;
 *)
-	echo "demo: RUN_EMULATOR must be qemu-kvm or bochs" >&2
+	echo "demo: RUN_EMULATOR must be qemu-kvm, qemu or bochs" >&2
 	exit 1
 	;;
 esac

@@ -44,7 +44,7 @@ load_case()
 	local want=$1 section="" line key val
 	C_NAME=$want C_EMULATOR="" C_FIRMWARE="" C_MEDIUM="" C_CPUS=1 C_MEMORY=512
 	C_TIMEOUT=120 C_CMDLINE="" C_KVM=no C_QUICK=no C_END=poweroff
-	C_EXPECT=() C_REJECT=()
+	C_EXPECT=() C_REJECT=() C_FILES=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%$'\r'}
 		case $line in
@@ -71,6 +71,7 @@ load_case()
 		kvm) C_KVM=$val ;;
 		quick) C_QUICK=$val ;;
 		end) C_END=$val ;;
+		file) C_FILES+=("$val") ;;
 		expect) C_EXPECT+=("$val") ;;
 		reject) C_REJECT+=("$val") ;;
 		*)
@@ -84,23 +85,31 @@ load_case()
 
 validate_case()
 {
-	local combo="$C_EMULATOR/$C_FIRMWARE/$C_MEDIUM"
+	local combo="$C_EMULATOR/$C_FIRMWARE/$C_MEDIUM" f
 	case $combo in
 	qemu/seabios/iso | qemu/ovmf/iso | qemu/ovmf/efi-dir) ;;
+	qemu/seabios/usb | qemu/ovmf/usb | qemu/seabios/pxe | qemu/ovmf/pxe) ;;
 	bochs/bochsbios/iso | bochs/ovmf/iso | bochs/ovmf/efi-floppy) ;;
+	bochs/bochsbios/usb | bochs/ovmf/usb) ;;
 	*)
 		echo "cases.txt: [$C_NAME]: unsupported emulator/firmware/medium $combo" >&2
 		return 1
 		;;
 	esac
-	if [ -n "$C_CMDLINE" ] && [ "$C_MEDIUM" != iso ]; then
-		echo "cases.txt: [$C_NAME]: cmdline needs the iso medium" >&2
+	if [ -n "$C_CMDLINE" ] && [[ ! $C_MEDIUM =~ ^(iso|usb|pxe)$ ]]; then
+		echo "cases.txt: [$C_NAME]: cmdline needs the iso, usb or pxe medium" >&2
 		return 1
 	fi
 	if [ "$C_KVM" = yes ] && [ "$C_EMULATOR" != qemu ]; then
 		echo "cases.txt: [$C_NAME]: kvm needs qemu" >&2
 		return 1
 	fi
+	for f in "${C_FILES[@]}"; do
+		[[ $f =~ ^[^[:space:]/][^[:space:]]*[[:space:]]+[^[:space:]]+$ && $f != *..* ]] || {
+			echo "cases.txt: [$C_NAME]: file wants 'NAME SOURCE' with a relative NAME: $f" >&2
+			return 1
+		}
+	done
 	if [ "$C_END" != poweroff ]; then
 		echo "cases.txt: [$C_NAME]: unknown end '$C_END'" >&2
 		return 1
@@ -128,50 +137,123 @@ skip_reason()
 # ---------------------------------------------------------------------------
 # Boot media, built per case under its own directory
 
-# A private GRUB image whose menu passes C_CMDLINE to hv.elf.
-make_cmdline_iso()
+# Each "file" line of the case as FILE_NAMES[i] (its name on the medium) and
+# FILE_SRCS[i] (where it comes from; ${BUILD} is replaced).  Fails, naming
+# it, when a source is missing.
+case_files()
 {
-	local dir=$1/isoroot
-	mkdir -p "$dir/boot/grub"
-	cp "$BUILD/hv.elf" "$dir/boot/hv.elf"
-	cat >"$dir/boot/grub/grub.cfg" <<-EOF
-		serial --unit=0 --speed=115200
-		terminal_input serial console
-		terminal_output serial console
-		set timeout=0
-		menuentry "hv ($C_NAME)" {
-			multiboot2 /boot/hv.elf $C_CMDLINE
-			boot
-		}
-	EOF
-	grub-mkrescue -o "$1/hv.iso" "$dir" >"$1/grub-mkrescue.log" 2>&1
+	local f name src
+	FILE_NAMES=() FILE_SRCS=()
+	for f in "${C_FILES[@]}"; do
+		name=${f%%[[:space:]]*}
+		src=${f#"$name"}
+		src=${src#"${src%%[![:space:]]*}"}
+		# shellcheck disable=SC2016 # a literal ${BUILD} in cases.txt
+		src=${src//'${BUILD}'/$BUILD}
+		if [ ! -f "$src" ]; then
+			echo "file $name: $src does not exist" >&2
+			return 1
+		fi
+		FILE_NAMES+=("$name")
+		FILE_SRCS+=("$src")
+	done
+}
+
+# The UEFI path reads its files next to hv.efi: \EFI\BOOT\NAME.
+make_esp_dir()
+{
+	mkdir -p "$1/esp/EFI/BOOT"
+	cp "$BUILD/hv.efi" "$1/esp/EFI/BOOT/BOOTX64.EFI"
+	copy_files "$1/esp/EFI/BOOT"
+}
+
+# The same tree on a FAT32 "superfloppy" (no partition table), what OVMF on
+# Bochs boots.  34 MiB is about the smallest size mkfs.vfat makes FAT32 of;
+# larger when the files need it.
+make_esp_floppy()
+{
+	local img=$2 mib
+	make_esp_dir "$1" || return 1
+	mib=$(($(du -sm "$1/esp" | cut -f1) + 34))
+	dd if=/dev/zero of="$img" bs=1M count="$mib" status=none &&
+		mkfs.vfat -F 32 "$img" >/dev/null &&
+		mcopy -s -i "$img" "$1/esp/EFI" ::/
+}
+
+# The case's files as a config directory $1/cfg (hv.cfg and the files it
+# names at their relative paths), the input of `make usb` and `make pxe`;
+# MEDIA_CONFIG is its hv.cfg, empty when the case has none.
+make_config_dir()
+{
+	local cfg=$1/cfg
+	mkdir -p "$cfg"
+	copy_files "$cfg" || return 1
+	MEDIA_CONFIG=""
+	[ ! -f "$cfg/hv.cfg" ] || MEDIA_CONFIG=$cfg/hv.cfg
+	[ -x "$BUILD/tools/hvcfg" ] || { echo "$BUILD/tools/hvcfg is missing (make tools)" >&2; return 1; }
+}
+
+# The stick image of `make usb` (boot/mkusb.sh), then a host check: every
+# file of the case is on its FAT partition, byte for byte, at \EFI\BOOT\NAME.
+make_usb_image()
+{
+	local img=$2 i
+	make_config_dir "$1" || return 1
+	boot/mkusb.sh "$img" "$BUILD/hv.elf" "$BUILD/hv.efi" "$BUILD/tools/hvcfg" \
+		"$MEDIA_CONFIG" "$C_CMDLINE" >"$1/mkusb.log" 2>&1 || {
+		echo "boot/mkusb.sh failed, see $1/mkusb.log" >&2
+		return 1
+	}
+	for i in "${!FILE_NAMES[@]}"; do
+		rm -f "$1/fat-copy"
+		MTOOLS_SKIP_CHECK=1 mcopy -n -i "$img@@1M" "::/EFI/BOOT/${FILE_NAMES[i]}" "$1/fat-copy"
+		if ! cmp -s "$1/fat-copy" "${FILE_SRCS[i]}"; then
+			echo "${FILE_NAMES[i]} is not on the image's FAT partition as a plain copy" >&2
+			return 1
+		fi
+	done
+}
+
+# The TFTP root of `make pxe` (boot/mkpxe.sh).
+make_pxe_dir()
+{
+	make_config_dir "$1" || return 1
+	boot/mkpxe.sh "$2" "$BUILD/hv.elf" "$BUILD/hv.efi" "$BUILD/tools/hvcfg" \
+		"$MEDIA_CONFIG" "$C_CMDLINE" >"$1/mkpxe.log" 2>&1 || {
+		echo "boot/mkpxe.sh failed, see $1/mkpxe.log" >&2
+		return 1
+	}
 }
 
 # Set MEDIUM to the path of the boot medium for this case.
 prepare_medium()
 {
 	local dir=$1
+	case_files || return 1
 	case $C_MEDIUM in
 	iso)
-		if [ -n "$C_CMDLINE" ]; then
-			make_cmdline_iso "$dir" || return 1
+		if [ -n "$C_CMDLINE" ] || [ ${#FILE_NAMES[@]} -ne 0 ]; then
+			make_private_iso "$dir" || return 1
 			MEDIUM=$dir/hv.iso
 		else
 			MEDIUM=$BUILD/hv.iso
 		fi
 		;;
 	efi-dir)
-		mkdir -p "$dir/esp/EFI/BOOT"
-		cp "$BUILD/hv.efi" "$dir/esp/EFI/BOOT/BOOTX64.EFI"
+		make_esp_dir "$dir" || return 1
 		MEDIUM=$dir/esp
 		;;
 	efi-floppy)
-		# 34 MiB is about the smallest size mkfs.vfat makes FAT32 of.
 		MEDIUM=$dir/esp.img
-		dd if=/dev/zero of="$MEDIUM" bs=1M count=34 status=none &&
-			mkfs.vfat -F 32 "$MEDIUM" >/dev/null &&
-			mmd -i "$MEDIUM" ::/EFI ::/EFI/BOOT &&
-			mcopy -i "$MEDIUM" "$BUILD/hv.efi" ::/EFI/BOOT/BOOTX64.EFI
+		make_esp_floppy "$dir" "$MEDIUM"
+		;;
+	usb)
+		MEDIUM=$dir/hv-usb.img
+		make_usb_image "$dir" "$MEDIUM"
+		;;
+	pxe)
+		MEDIUM=$dir/pxe
+		make_pxe_dir "$dir" "$MEDIUM"
 		;;
 	*) return 1 ;;
 	esac
@@ -201,6 +283,8 @@ check_end()
 			FAIL_REASONS+=("triple fault (QEMU reset the machine; -no-reboot made it exit)")
 		elif [ "$rc" -ne 0 ]; then
 			FAIL_REASONS+=("qemu exited with status $rc")
+		elif ! grep -q "$QEMU_GUEST_POWEROFF" "$dir/qemu.log" 2>/dev/null; then
+			FAIL_REASONS+=("qemu exited without a guest power-off (a reset, which -no-reboot turns into an exit?)")
 		fi
 		;;
 	bochs)
@@ -248,7 +332,7 @@ show_failure()
 		# qemu.log also holds a register dump per CPU reset (-d cpu_reset,
 		# needed for the "Triple fault" line): show the other lines.
 		echo "  --- qemu.log without register dumps ($dir/qemu.log) ---"
-		grep -vE '=|^CPU Reset' "$dir/qemu.log" 2>/dev/null | uniq -c | tail -n 10 | indent
+		grep -vE '^[A-Z][A-Z0-9 ]*=|^CPU Reset' "$dir/qemu.log" 2>/dev/null | uniq -c | tail -n 10 | indent
 		tail -n 5 "$dir/stdout.log" 2>/dev/null | indent
 	fi
 }
@@ -260,8 +344,8 @@ run_case()
 	FAIL_REASONS=()
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	if ! prepare_medium "$dir"; then
-		FAIL_REASONS+=("could not prepare the $C_MEDIUM boot medium (see $dir)")
+	if ! prepare_medium "$dir" 2>"$dir/prepare.log"; then
+		FAIL_REASONS+=("could not prepare the $C_MEDIUM boot medium: $(tail -n 3 "$dir/prepare.log")")
 		show_failure "$dir"
 		return 1
 	fi

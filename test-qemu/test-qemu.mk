@@ -6,7 +6,8 @@
 #                      QEMU-only cases marked "quick"
 #   make test          everything: unit tests, fuzz smoke runs, format-check,
 #                      cppcheck and every emulator case (what CI runs)
-#   make run           build and boot the demo with its console on this terminal
+#   make run           build and boot the demo (test-qemu/configs/demo.cfg: test
+#                      guests in partitions) with its console on this terminal
 #   make format        reformat every .c/.h file with the tree's .clang-format
 #   make format-check  fail (and show the diff) if any file is not formatted
 #   make cppcheck      static analysis of the hypervisor sources
@@ -30,7 +31,11 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability,performance --error-
 
 .PHONY: test-qemu format cppcheck
 
-test-qemu: all iso
+# What the cases boot: the images, the test guests their "file" lines name
+# (guests/guests.mk), and hvcfg, which `make usb`/`make pxe` media need.
+TEST_QEMU_NEEDS := all iso guests tools
+
+test-qemu: $(TEST_QEMU_NEEDS)
 	BUILD=$(BUILD) test-qemu/run.sh $(CASES)
 
 format:
@@ -47,17 +52,24 @@ check:
 	@tools/install-deps.sh
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory format-check cppcheck
-	$(MAKE) --no-print-directory all iso
+	$(MAKE) --no-print-directory $(TEST_QEMU_NEEDS)
 	BUILD=$(BUILD) test-qemu/run.sh --quick
 
 test:
 	@tools/install-deps.sh
 	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory format-check cppcheck
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-qemu
 
 run:
 	@tools/install-deps.sh
-	$(MAKE) --no-print-directory all iso
+	$(MAKE) --no-print-directory all iso guests tools
 	BUILD=$(BUILD) test-qemu/demo.sh
+
+# `make bench`: VM-exit round trips (CPUID, VMCALL, port I/O, MSR read/write,
+# emulated MMIO) timed by the guest guests/tests/h10_bench.c in Bochs (case
+# [bochs-bench]); prints its "BENCH <op>: min N median N" lines (guest TSC ticks).
+bench: all iso guests
+	BUILD=$(BUILD) test-qemu/run.sh bochs-bench
+	@sed -n 's/^bench: BENCH //p' $(BUILD)/test-qemu/bochs-bench/serial.txt

@@ -968,6 +968,28 @@ static void test_bad_table_length(void)
 	CHECK_LOG("bad signature 'A?PC'");
 }
 
+/* A valid table too short for its fixed fields is skipped, not read past. */
+static void test_short_tables(void)
+{
+	uint64_t t[2];
+	struct tb fadt, madt;
+	uint8_t body[40] = {0};
+
+	mem_reset();
+	fadt = tb_begin("FACP", 1, 128);
+	tb_add(&fadt, body, sizeof(body)); /* 76 bytes, ACPI 1.0 needs 116 */
+	t[0] = tb_end(&fadt);
+	madt = tb_begin("APIC", 1, 64);
+	tb_add(&madt, body, 4); /* no flags field */
+	t[1] = tb_end(&madt);
+	CHECK(parse(make_rsdp(0, make_root("RSDT", t, 2), 0)));
+	CHECK(!plat.has_fadt);
+	CHECK(!plat.has_madt);
+	CHECK_LOG("FACP at 0x");
+	CHECK_LOG("too short (76 bytes), skipped");
+	CHECK_LOG("too short (40 bytes), skipped");
+}
+
 /* Build a MADT from raw entry bytes and parse it. */
 static void madt_from(const uint8_t *entries, uint32_t len)
 {
@@ -1132,6 +1154,7 @@ int main(void)
 	RUN(test_bad_xsdt_fallback);
 	RUN(test_bad_table_checksum);
 	RUN(test_bad_table_length);
+	RUN(test_short_tables);
 	RUN(test_madt_bad_entries);
 	RUN(test_madt_many_cpus);
 	RUN(test_duplicate_madt);

@@ -26,6 +26,8 @@
 # Unit tests are built with gcc under ASan+UBSan (every report fatal); fuzzers with clang's
 # libFuzzer.  The runners tests/run-unit.sh and tests/run-fuzz.sh add up and report.
 
+# drivers/acpi.c and the decoders it calls
+ACPI_SRCS		:= drivers/acpi.c drivers/acpi_tables.c drivers/acpi_aml.c
 # ---- one line per program ------------------------------------------------------------------
 test_lib_SRCS		:=
 test_lib_CFLAGS		:= -Wno-format-truncation -Wno-format-overflow
@@ -35,14 +37,23 @@ test_cmdline_SRCS	:= core/cmdline.c core/lib/parse.c core/lib/string.c
 fuzz_cmdline_SRCS	:= core/cmdline.c core/lib/parse.c core/lib/string.c
 fuzz_format_SRCS	:=
 fuzz_format_CFLAGS	:= -fno-builtin
-test_acpi_SRCS		:= drivers/acpi.c
-fuzz_acpi_SRCS		:= drivers/acpi.c
+test_acpi_SRCS		:= $(ACPI_SRCS)
+fuzz_acpi_SRCS		:= $(ACPI_SRCS)
 test_vmcs_SRCS		:= vmx/vmcs_names.c vmx/vmx_ctrl.c
 test_config_SRCS	:= core/config.c core/config_values.c core/config_show.c core/lib/parse.c
 fuzz_config_SRCS	:= core/config.c core/config_values.c core/config_show.c core/lib/parse.c
 test_ept_SRCS		:= ept/ept.c ept/ptwalk.c
 test_decode_SRCS	:= ept/decode.c
 fuzz_decode_SRCS	:= ept/decode.c
+test_mb1_SRCS		:= guests/mb1.c guests/mb1_info.c
+fuzz_mb1_SRCS		:= guests/mb1.c guests/mb1_info.c
+test_acpi_build_SRCS	:= guests/acpi_build.c $(ACPI_SRCS)
+test_linux_SRCS		:= guests/linux.c guests/linux_pvh.c
+fuzz_linux_SRCS		:= guests/linux.c guests/linux_pvh.c
+test_bitmap_SRCS	:= vmx/bitmap.c
+test_exits_SRCS		:= vmx/exit_table.c
+test_mb1info_SRCS	:= boot/mb1_parse.c drivers/acpi_rsdp.c
+fuzz_mb1info_SRCS	:= boot/mb1_parse.c drivers/acpi_rsdp.c
 # ---- end of the list -------------------------------------------------------------------------
 
 FUZZ_TIME	?= 20

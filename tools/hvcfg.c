@@ -4,6 +4,7 @@
  *
  *   hvcfg check FILE [--cpus N] [--memory SIZE]   every problem as FILE:LINE: message
  *   hvcfg show  FILE [--cpus N] [--memory SIZE]   the resulting layout as a table
+ *   hvcfg files FILE [--cpus N] [--memory SIZE]   the files it names, one per line
  *
  * --cpus and --memory describe the target machine; without them cpu numbers
  * and memory are only checked against the hypervisor's own limits.  Files
@@ -28,10 +29,13 @@
 static const char usage_text[] =
     "usage: hvcfg check FILE [--cpus N] [--memory SIZE]\n"
     "       hvcfg show  FILE [--cpus N] [--memory SIZE]\n"
+    "       hvcfg files FILE [--cpus N] [--memory SIZE]\n"
     "       hvcfg --help\n"
     "\n"
     "  check   report every problem in FILE as FILE:LINE: message\n"
     "  show    check FILE, then print the guests, their cpus, memory and settings\n"
+    "  files   check FILE, then print every file it names (kernel, initrd, module), once\n"
+    "          each, as written: relative to FILE's directory (what `make iso` packs)\n"
     "  --cpus N        the machine has cpus 0..N-1 (MADT order, as the boot log numbers them)\n"
     "  --memory SIZE   the guests may use SIZE bytes in total (K, M, G suffixes)\n"
     "\n"
@@ -159,6 +163,34 @@ static void set_config_dir(const char *file)
 	config_dir[n] = '\0';
 }
 
+/* Print path unless an earlier guest already named it (files are few). */
+static void print_file_once(const struct hv_config *cfg, uint32_t gi, const char *path)
+{
+	for (uint32_t i = 0; i < gi; i++) {
+		const struct config_guest *g = &cfg->guests[i];
+
+		if (!strcmp(g->kernel, path) || !strcmp(g->initrd, path))
+			return;
+		for (uint32_t m = 0; m < g->module_count; m++)
+			if (!strcmp(g->modules[m].path, path))
+				return;
+	}
+	printf("%s\n", path);
+}
+
+static void print_files(const struct hv_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->guest_count; i++) {
+		const struct config_guest *g = &cfg->guests[i];
+
+		print_file_once(cfg, i, g->kernel);
+		if (g->initrd[0])
+			print_file_once(cfg, i, g->initrd);
+		for (uint32_t m = 0; m < g->module_count; m++)
+			print_file_once(cfg, i, g->modules[m].path);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct hv_config cfg;
@@ -175,8 +207,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	o.command = argv[1];
-	if (strcmp(o.command, "check") != 0 && strcmp(o.command, "show") != 0)
-		return usage_error("unknown command '%s' (expected check or show)", o.command);
+	if (strcmp(o.command, "check") != 0 && strcmp(o.command, "show") != 0 &&
+	    strcmp(o.command, "files") != 0)
+		return usage_error("unknown command '%s' (expected check, show or files)",
+				   o.command);
 	status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;
@@ -192,6 +226,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(o.command, "show") == 0)
 		config_describe(&cfg, print_line, NULL);
+	else if (strcmp(o.command, "files") == 0)
+		print_files(&cfg);
 	else
 		printf("%s: ok, %u guest%s\n", o.file, cfg.guest_count,
 		       cfg.guest_count == 1 ? "" : "s");

@@ -20,8 +20,9 @@ PACKAGES=(
 	# Host-side checks: unit tests and libFuzzer (clang, compiler-rt),
 	# formatting and static analysis (`make check`).
 	clang libclang-rt-14-dev clang-format cppcheck
-	# Guest initramfs for the Linux guests (busybox + cpio).
-	busybox-static cpio
+	# Linux guests (tools/fetch-guest-kernel.sh): a busybox initramfs packed
+	# with cpio, and xz to unpack the kernel's vmlinux for the PVH entry.
+	busybox-static cpio xz-utils
 )
 
 is_installed()

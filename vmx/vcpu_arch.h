@@ -20,6 +20,8 @@
 #define VA_CR2	     128
 #define VA_LAUNCHED  136
 #define VA_SIZE_REGS 144
+/* VMCS_HOST_RSP's encoding, for the stub (vmcs_fields.h is C only) */
+#define VA_VMCS_HOST_RSP 0x00006c14
 
 #define VCPU_REG_RAX 0
 #define VCPU_REG_RCX 1
@@ -36,16 +38,19 @@
 
 /* How the vCPU starts (vmcs_init_guest). */
 enum vcpu_boot_mode {
-	VCPU_BOOT_REAL = 0,  /* real mode at cs:ip = (start >> 4):(start & 0xf) */
-	VCPU_BOOT_PROT32,    /* flat 32-bit protected mode, paging off (multiboot) */
-	VCPU_BOOT_LONG64,    /* 64-bit mode; CR3 names identity page tables in guest RAM */
+	VCPU_BOOT_REAL = 0, /* real mode at cs:ip = (start >> 4):(start & 0xf) */
+	VCPU_BOOT_PROT32,   /* flat 32-bit protected mode, paging off (multiboot) */
+	VCPU_BOOT_LONG64,   /* 64-bit mode; CR3 names identity page tables in guest RAM */
 };
 
 struct vcpu_boot {
 	enum vcpu_boot_mode mode;
 	uint64_t rip;
 	uint64_t rsp;
-	uint64_t cr3;		     /* VCPU_BOOT_LONG64 only */
+	uint64_t cr3;	   /* VCPU_BOOT_LONG64 only */
+	uint64_t gdt_base; /* GDTR; 0/0 = base 0, limit 0xffff */
+	uint16_t gdt_limit;
+	uint16_t cs, ds;	    /* selectors; 0 = 0x10 and 0x18 */
 	uint64_t gpr[VCPU_NR_GPRS]; /* initial general registers (e.g. EAX/EBX for multiboot) */
 };
 
@@ -60,9 +65,10 @@ struct vcpu_arch {
 	uint64_t msr_bitmap_pa; /* shared by the guest's vCPUs */
 	uint64_t io_bitmap_pa;	/* 8 KiB: A then B */
 	uint16_t vpid;
-	uint32_t entry_ctls;	/* the VM-entry controls currently in the VMCS */
+	uint32_t entry_ctls; /* VM-entry controls as first written (VM exits update IA-32e mode) */
 	uint64_t cr0_guest_mask, cr4_guest_mask;
-	uint64_t xcr0;		/* the guest's XCR0 (validated XSETBV) */
+	uint64_t xcr0;	   /* the guest's XCR0 (validated XSETBV) */
+	uint32_t skip_len; /* EXIT_SKIP length when the exit has none (MMIO) */
 	struct vcpu_boot boot;
 };
 

@@ -74,17 +74,37 @@ void gdt_load_cpu(uint32_t cpu_id)
 }
 
 /*
- * arch_cpu_init - see arch.h.  Precondition: 64-bit mode, interrupts off,
- * a valid stack, cpu->cpu_id < HV_MAX_CPUS.  Leaves: this slot's GDT in
- * GDTR, CS = GDT_SEL_CODE64, SS/DS/ES = GDT_SEL_DATA, FS = GS = null
- * selector (FS base not relied on), GS base = cpu, TR = GDT_SEL_TSS, the
- * shared IDT in IDTR, cpu->self = cpu.  Safe to call again, on the same or another slot.
+ * Caches on (a CPU leaves reset, and some firmware leaves the BSP, with
+ * CR0.CD and NW set: SDM Vol. 3A 12.5.1) and native x87 error reporting
+ * (CR0.NE, which VMX operation requires anyway).  Going from CD=1 to CD=0
+ * needs no cache flush.
+ */
+static void cr0_normalize(void)
+{
+	uint64_t cr0 = read_cr0();
+	uint64_t want = (cr0 & ~(CR0_CD | CR0_NW)) | CR0_NE;
+
+	if (want != cr0)
+		write_cr0(want);
+}
+
+/*
+ * arch_cpu_init - see arch.h.
+ * Precondition: 64-bit mode, interrupts off, a valid stack, any CR3 that
+ * maps the image; cpu->cpu_id < HV_MAX_CPUS.
+ * Leaves: CR0.CD/NW clear and CR0.NE set; this slot's GDT in GDTR;
+ * CS = GDT_SEL_CODE64; SS/DS/ES = GDT_SEL_DATA; FS = GS = null selector
+ * (FS base not relied on); GS base = cpu, cpu->self = cpu (this_cpu()
+ * works); TR = GDT_SEL_TSS with IST stacks for #DF/NMI/#MC; the shared
+ * IDT in IDTR.  Interrupts stay off.  Safe to call again, on the same slot
+ * or another one (the BSP moves from slot 0 to its MADT slot).
  */
 void arch_cpu_init(struct percpu *cpu)
 {
 	if (cpu->cpu_id >= HV_MAX_CPUS)
 		panic("arch: cpu number %u out of range (max %u)", cpu->cpu_id, HV_MAX_CPUS);
 	cpu->self = cpu;
+	cr0_normalize();
 	gdt_load_cpu(cpu->cpu_id);
 	/* after the segment loads: loading GS with a selector clears its base */
 	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)cpu);

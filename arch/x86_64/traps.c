@@ -79,7 +79,7 @@ static bool frame_readable(uint64_t fp)
  * Frames must move up the stack, by less than TRACE_MAX_FRAME each. */
 static void stack_trace(uint64_t rip, uint64_t rbp)
 {
-	pr_err("  stack trace (addr2line -e build/hv.elf):\n");
+	pr_err("  stack trace (return addresses, innermost first):\n");
 	pr_err("    #0 0x%016llx\n", (unsigned long long)rip);
 	for (int i = 1; i < TRACE_MAX_FRAMES && frame_readable(rbp); i++) {
 		const uint64_t *fp = (const uint64_t *)(uintptr_t)rbp;

@@ -30,7 +30,10 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
 }
 
 static inline uint64_t rdtsc(void)
@@ -80,6 +83,20 @@ static inline void cpu_halt(void)
 {
 	__asm__ volatile("hlt" ::: "memory");
 }
+/* Wait for an interrupt with interrupts off around it: STI's one-instruction
+ * shadow makes "sti; hlt" atomic, so an interrupt that became pending before
+ * the STI still ends the HLT (SDM Vol. 2B, STI).  Returns with IF=0 after
+ * the interrupt's handler ran. */
+static inline void cpu_sti_hlt(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+/* Let pending interrupts be delivered, then block them again: the NOP ends
+ * STI's shadow (a plain "sti; cli" would deliver nothing). */
+static inline void irq_window(void)
+{
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
 /* Stop this CPU for good: interrupts off, HLT in a loop (NMIs return to HLT). */
 static inline __noreturn void cpu_halt_forever(void)
 {
@@ -91,12 +108,23 @@ static inline void xsetbv(uint32_t idx, uint64_t v)
 	__asm__ volatile("xsetbv" : : "c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
+/* XRSTOR (64-bit form) of the components in mask & XCR0 from the 64-byte
+ * aligned XSAVE area (SDM Vol. 1 13.8). */
+static inline void xrstor(const void *area, uint64_t mask)
+{
+	__asm__ volatile("xrstor64 %0"
+			 :
+			 : "m"(*(const uint8_t(*)[576])area), "a"((uint32_t)mask),
+			   "d"((uint32_t)(mask >> 32))
+			 : "memory");
+}
+
 /* CPUID feature bits used by the core */
-#define CPUID_1_ECX_VMX	   BIT(5)
-#define CPUID_1_ECX_X2APIC BIT(21)
-#define CPUID_1_ECX_XSAVE  BIT(26)
-#define CPUID_1_ECX_TSC_DEADLINE BIT(24)
-#define CPUID_1_EDX_APIC   BIT(9)
+#define CPUID_1_ECX_VMX		   BIT(5)
+#define CPUID_1_ECX_X2APIC	   BIT(21)
+#define CPUID_1_ECX_XSAVE	   BIT(26)
+#define CPUID_1_ECX_TSC_DEADLINE   BIT(24)
+#define CPUID_1_EDX_APIC	   BIT(9)
 #define CPUID_80000001_EDX_PDPE1GB BIT(26)
 #define CPUID_80000007_EDX_INVTSC  BIT(8)
 

@@ -100,6 +100,17 @@ static inline void ltr(uint16_t sel)
 	__asm__ volatile("ltr %0" : : "r"(sel) : "memory");
 }
 
+/* Read GDTR / IDTR (the VMCS host-state area needs their bases). */
+static inline void sgdt(struct desc_ptr *p)
+{
+	__asm__ volatile("sgdt %0" : "=m"(*p));
+}
+
+static inline void sidt(struct desc_ptr *p)
+{
+	__asm__ volatile("sidt %0" : "=m"(*p));
+}
+
 /* Reload CS through a far return (a MOV cannot load CS), then the data
  * segments; FS and GS get the null selector: their bases are set by MSR. */
 static inline void load_segments(uint16_t cs, uint16_t ds)

@@ -13,38 +13,39 @@
 
 #include <hv/compiler.h>
 
-#define BOOT_MAX_MEM_RANGES	256
-#define BOOT_MAX_MODULES	32
-#define BOOT_MAX_FW_CPUS	256
-#define BOOT_CMDLINE_MAX	512
-#define BOOT_MODNAME_MAX	256
+#define BOOT_MAX_MEM_RANGES 256
+#define BOOT_MAX_MODULES    32
+#define BOOT_MAX_FW_CPUS    256
+#define BOOT_CMDLINE_MAX    512
+#define BOOT_MODNAME_MAX    256
 
 enum boot_method {
 	BOOT_MULTIBOOT2 = 1,
 	BOOT_UEFI = 2,
+	BOOT_MULTIBOOT1 = 3, /* multiboot version 1 (iPXE on BIOS, QEMU -kernel) */
 };
 
 /* Firmware memory types, normalised from e820/multiboot2 and EFI types. */
 enum mem_type {
-	MEM_USABLE = 1,		/* free RAM the allocator may hand out */
-	MEM_RESERVED = 2,	/* firmware reserved, MMIO, unknown */
-	MEM_ACPI_RECLAIM = 3,	/* ACPI tables: keep, we parse them late */
+	MEM_USABLE = 1,	      /* free RAM the allocator may hand out */
+	MEM_RESERVED = 2,     /* firmware reserved, MMIO, unknown */
+	MEM_ACPI_RECLAIM = 3, /* ACPI tables: keep, we parse them late */
 	MEM_ACPI_NVS = 4,
 	MEM_BAD = 5,
-	MEM_FW_RUNTIME = 6,	/* EFI runtime services code/data: never touch */
+	MEM_FW_RUNTIME = 6, /* EFI runtime services code/data: never touch */
 };
 
 struct mem_range {
 	uint64_t base;
 	uint64_t len;
-	uint32_t type;		/* enum mem_type */
+	uint32_t type; /* enum mem_type */
 };
 
 /* A file the loader put in memory: a multiboot2 module or a file read by UEFI. */
 struct boot_module {
-	uint64_t start;			/* physical, first byte */
-	uint64_t end;			/* physical, one past the last byte */
-	char name[BOOT_MODNAME_MAX];	/* module string / path on the volume */
+	uint64_t start;		     /* physical, first byte */
+	uint64_t end;		     /* physical, one past the last byte */
+	char name[BOOT_MODNAME_MAX]; /* module string / path on the volume */
 };
 
 struct boot_info {

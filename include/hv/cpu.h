@@ -10,12 +10,12 @@
 
 #include <hv/compiler.h>
 
-#define HV_MAX_CPUS 64
+#define HV_MAX_CPUS   64
 #define HV_STACK_SIZE (16 * KiB)
 
 struct percpu {
-	struct percpu *self;	/* offset 0: this_cpu() reads %gs:0 */
-	uint32_t cpu_id;	/* logical number, MADT order */
+	struct percpu *self; /* offset 0: this_cpu() reads %gs:0 */
+	uint32_t cpu_id;     /* logical number, MADT order */
 	uint32_t apic_id;
 	volatile bool online;
 	bool is_bsp;
@@ -26,12 +26,12 @@ struct percpu {
 
 	/* VT-x state (vmx/vmx_on.c) */
 	bool vmx_on;
-	uint64_t vmxon_region;	/* physical address, 4 KiB */
-	char vmx_error[96];	/* why VMXON did not happen on this CPU */
+	uint64_t vmxon_region; /* physical address, 4 KiB */
+	char vmx_error[96];    /* why VMXON did not happen on this CPU */
 };
 
 extern struct percpu percpu[HV_MAX_CPUS];
-extern uint32_t cpu_count;	/* CPUs known to the platform (<= HV_MAX_CPUS) */
+extern uint32_t cpu_count; /* CPUs known to the platform (<= HV_MAX_CPUS) */
 
 static inline struct percpu *this_cpu(void)
 {

@@ -61,16 +61,16 @@ struct plat_drhd {
 
 struct platform {
 	bool has_acpi;
-	uint8_t acpi_revision;	  /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
+	uint8_t acpi_revision; /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
 	char oem_id[7];
 
 	/* MADT */
 	bool has_madt;
 	uint64_t lapic_base;
-	bool pcat_compat;	  /* dual 8259s present: mask them */
+	bool pcat_compat;		     /* dual 8259s present: mask them */
 	struct plat_cpu cpus[PLAT_MAX_CPUS]; /* enabled CPUs, MADT order */
 	uint32_t cpu_count;
-	uint32_t cpus_disabled;	  /* listed but neither enabled nor online-capable */
+	uint32_t cpus_disabled; /* listed but neither enabled nor online-capable */
 	struct plat_ioapic ioapics[PLAT_MAX_IOAPICS];
 	uint32_t ioapic_count;
 	struct plat_iso isos[PLAT_MAX_ISOS];
@@ -78,13 +78,13 @@ struct platform {
 
 	/* FADT */
 	bool has_fadt;
-	uint32_t pm1a_cnt;	  /* I/O port of PM1a control, 0 if none */
+	uint32_t pm1a_cnt; /* I/O port of PM1a control, 0 if none */
 	uint32_t pm1b_cnt;
-	uint32_t pm_tmr;	  /* I/O port of the PM timer, 0 if none */
+	uint32_t pm_tmr; /* I/O port of the PM timer, 0 if none */
 	bool pm_tmr_32bit;
 	uint16_t sci_irq;
 	uint32_t smi_cmd;
-	uint8_t acpi_enable;	  /* value written to smi_cmd to enter ACPI mode */
+	uint8_t acpi_enable; /* value written to smi_cmd to enter ACPI mode */
 	bool hw_reduced;
 	bool has_reset_reg;
 	struct acpi_gas reset_reg;
@@ -102,8 +102,8 @@ struct platform {
 
 	/* DMAR, summarised for the IOMMU work */
 	bool has_dmar;
-	uint8_t dmar_haw;	  /* host address width - 1, as in the table */
-	uint8_t dmar_flags;	  /* bit 0: INTR_REMAP, bit 1: X2APIC_OPT_OUT */
+	uint8_t dmar_haw;   /* host address width - 1, as in the table */
+	uint8_t dmar_flags; /* bit 0: INTR_REMAP, bit 1: X2APIC_OPT_OUT */
 	struct plat_drhd drhd[PLAT_MAX_DRHD];
 	uint32_t drhd_count;
 	uint32_t rmrr_count;
@@ -124,6 +124,14 @@ typedef const void *(*acpi_map_fn)(uint64_t phys, uint64_t len, void *ctx);
  */
 bool acpi_parse(uint64_t rsdp, acpi_map_fn map, void *ctx, struct platform *plat,
 		void (*warn)(const char *msg));
+
+/*
+ * acpi_find_rsdp_legacy - search the first KiB of the EBDA and the BIOS area
+ * 0xE0000-0xFFFFF for a valid RSDP (ACPI 6.5 5.2.5.1), for boot paths that
+ * got none from their loader (multiboot v1).  Only for BIOS machines.
+ * Returns its physical address, or 0 when there is none.
+ */
+uint64_t acpi_find_rsdp_legacy(acpi_map_fn map, void *ctx);
 
 /* The machine the hypervisor runs on, filled once at boot. */
 extern struct platform hv_platform;

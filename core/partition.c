@@ -1,0 +1,253 @@
+/*
+ * partition.c - guests from hv.cfg: build (memory, EPT, image, vCPU
+ * placement), start, stop, and what happens when the last one stops.
+ *
+ * Building follows "check, then apply" per guest: everything that can be
+ * refused (CPUs, files, the image format) is checked before memory is
+ * taken.  Guest RAM is one contiguous, 2 MiB-aligned block of host RAM,
+ * zeroed, mapped at guest-physical 0 by the guest's own EPT and by nothing
+ * else: the hypervisor's memory and other guests' memory are never mapped
+ * into a guest.
+ */
+#include <hv/bootfile.h>
+#include <hv/guest.h>
+#include <hv/lib.h>
+#include <hv/loader.h>
+#include <hv/mm.h>
+#include <hv/power.h>
+#include <hv/printk.h>
+#include <arch/cpu.h>
+#include "vmx/vmcs_setup.h"
+
+#define GUEST_RAM_ALIGN (2 * MiB)
+#define MB1_MODS_MAX	CONFIG_MAX_MODULES
+
+struct guest guests[CONFIG_MAX_GUESTS];
+uint32_t guest_count;
+
+static enum config_idle when_idle;
+/* vCPUs entered and not yet ended (core/guest_stop.c counts them down) */
+volatile uint32_t part_vcpus_running;
+
+__printf(2, 3) static int part_fail(const struct config_guest *c, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("guest %s: not started: %s\n", c->name, msg);
+	return -1;
+}
+
+/* One vCPU per listed CPU, in CPU order; every CPU must be up with VT-x. */
+static int part_place_vcpus(struct guest *g, const struct config_guest *c)
+{
+	uint32_t n = 0;
+
+	if (c->shared || c->vcpus != c->cpu_count)
+		return part_fail(c, "shared cpus and vcpus != cpus are not supported yet");
+	for (uint32_t cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {
+		if (!(c->cpus[cpu / 64] & BIT(cpu % 64)))
+			continue;
+		if (cpu >= HV_MAX_CPUS || !percpu[cpu].online || !percpu[cpu].vmx_on)
+			return part_fail(c, "cpu %u is not online with VT-x", cpu);
+		if (n == GUEST_MAX_VCPUS)
+			return part_fail(c, "more than %u vcpus", GUEST_MAX_VCPUS);
+		g->vcpus[n] = (struct vcpu){.guest = g, .index = n, .pcpu = cpu};
+		n++;
+	}
+	g->vcpu_count = n;
+	return 0;
+}
+
+static int part_memory(struct guest *g, const struct config_guest *c)
+{
+	uint32_t flags = EPT_RWX | (vmx_ctrls.has_ept_2m ? EPT_ALLOW_2M : 0) |
+			 (vmx_ctrls.has_ept_1g ? EPT_ALLOW_1G : 0);
+	int rc;
+
+	g->mem_size = c->memory;
+	g->mem_hpa = pmm_alloc(&hv_pmm, g->mem_size, GUEST_RAM_ALIGN);
+	if (!g->mem_hpa)
+		return part_fail(c, "no %llu MiB of contiguous free memory",
+				 (unsigned long long)(g->mem_size / MiB));
+	/* nothing of the host's or an earlier guest's data may show through */
+	memset((void *)(uintptr_t)g->mem_hpa, 0, g->mem_size);
+	rc = ept_init_hv(&g->ept);
+	if (!rc)
+		rc = ept_map(&g->ept, 0, g->mem_hpa, g->mem_size, flags);
+	if (rc)
+		return part_fail(c, "EPT: %s", ept_strerror(rc));
+	return 0;
+}
+
+/* The multiboot modules of c as the loader wants them. */
+static int part_modules(const struct config_guest *c, struct loader_module *mods,
+			char strings[][CONFIG_PATH_MAX + CONFIG_ARGS_MAX])
+{
+	for (uint32_t i = 0; i < c->module_count; i++) {
+		const struct config_module *cm = &c->modules[i];
+		const struct boot_module *bm = bootfile_find(hv_boot_info, cm->path);
+
+		if (!bm)
+			return part_fail(c, "module '%s' is not on the boot medium", cm->path);
+		snprintf(strings[i], CONFIG_PATH_MAX + CONFIG_ARGS_MAX, "%s%s%s", cm->path,
+			 cm->args[0] ? " " : "", cm->args);
+		mods[i] = (struct loader_module){.data = (const void *)(uintptr_t)bm->start,
+						 .len = bm->end - bm->start,
+						 .string = strings[i]};
+	}
+	return 0;
+}
+
+static int part_load_mb1(struct guest *g, const struct config_guest *c, const struct boot_module *k)
+{
+	static struct loader_module mods[MB1_MODS_MAX];
+	static char strings[MB1_MODS_MAX][CONFIG_PATH_MAX + CONFIG_ARGS_MAX];
+	const struct guest_mem mem = {.host = (uint8_t *)(uintptr_t)g->mem_hpa,
+				      .size = g->mem_size};
+	struct vcpu_boot *b = &g->vcpus[0].arch.boot;
+	struct mb1_boot mb;
+	char err[160];
+
+	if (part_modules(c, mods, strings))
+		return -1;
+	if (mb1_load((const void *)(uintptr_t)k->start, k->end - k->start, &mem, c->cmdline, mods,
+		     c->module_count, &mb, err, sizeof(err)))
+		return part_fail(c, "%s: %s", c->kernel, err);
+	b->mode = VCPU_BOOT_PROT32;
+	b->rip = mb.entry;
+	b->gpr[VCPU_REG_RAX] = MB1_BOOTLOADER_MAGIC;
+	b->gpr[VCPU_REG_RBX] = mb.mbi;
+	return 0;
+}
+
+/* A Linux bzImage (64-bit entry) or vmlinux (PVH 32-bit entry): the boot
+ * vCPU starts as struct linux_boot says.  No ACPI tables or reserved
+ * regions are given yet (an empty layout). */
+static int part_load_linux(struct guest *g, const struct config_guest *c,
+			   const struct boot_module *k)
+{
+	const struct guest_mem mem = {.host = (uint8_t *)(uintptr_t)g->mem_hpa,
+				      .size = g->mem_size};
+	const struct boot_module *rd = c->initrd[0] ? bootfile_find(hv_boot_info, c->initrd) : NULL;
+	static const struct linux_layout layout;
+	struct vcpu_boot *b = &g->vcpus[0].arch.boot;
+	struct linux_boot lb;
+	char err[160];
+
+	if (c->initrd[0] && !rd)
+		return part_fail(c, "initrd '%s' is not on the boot medium", c->initrd);
+	if (linux_load((const void *)(uintptr_t)k->start, k->end - k->start,
+		       rd ? (const void *)(uintptr_t)rd->start : NULL, rd ? rd->end - rd->start : 0,
+		       c->cmdline, &mem, &layout, &lb, err, sizeof(err)))
+		return part_fail(c, "%s", err);
+	b->mode = lb.mode == LINUX_ENTRY_64 ? VCPU_BOOT_LONG64 : VCPU_BOOT_PROT32;
+	b->rip = lb.entry;
+	b->rsp = lb.stack;
+	b->cr3 = lb.cr3;
+	b->gdt_base = lb.gdt_base;
+	b->gdt_limit = lb.gdt_limit;
+	b->cs = lb.cs;
+	b->ds = lb.ds;
+	b->gpr[lb.mode == LINUX_ENTRY_64 ? VCPU_REG_RSI : VCPU_REG_RBX] = lb.params;
+	return 0;
+}
+
+static int part_load(struct guest *g, const struct config_guest *c)
+{
+	const struct boot_module *k = bootfile_find(hv_boot_info, c->kernel);
+	const void *img;
+	size_t len;
+
+	if (!k)
+		return part_fail(c, "kernel '%s' is not on the boot medium", c->kernel);
+	img = (const void *)(uintptr_t)k->start;
+	len = k->end - k->start;
+	if (mb1_is_image(img, len))
+		return part_load_mb1(g, c, k);
+	if (linux_is_bzimage(img, len) || linux_is_pvh_elf(img, len))
+		return part_load_linux(g, c, k);
+	return part_fail(c, "kernel '%s' is neither a multiboot image nor a Linux kernel",
+			 c->kernel);
+}
+
+/* Build guest slot g from c.  On failure the slot stays GUEST_EMPTY; the
+ * memory already taken is given back. */
+static int part_create(struct guest *g, const struct config_guest *c, uint32_t id)
+{
+	memset(g, 0, sizeof(*g));
+	g->id = id;
+	g->name = c->name;
+	g->cfg = c;
+	if (part_place_vcpus(g, c) || part_memory(g, c) || part_load(g, c) ||
+	    guest_arch_create(g)) {
+		if (g->ept.pt.root)
+			ept_destroy(&g->ept);
+		if (g->mem_hpa)
+			pmm_free(&hv_pmm, g->mem_hpa, g->mem_size);
+		g->state = GUEST_EMPTY;
+		return -1;
+	}
+	for (uint32_t i = 0; i < g->vcpu_count; i++)
+		vcpu_arch_create(&g->vcpus[i]);
+	vdev_info_attach(g);
+	g->state = GUEST_READY;
+	return 0;
+}
+
+uint32_t part_create_all(const struct hv_config *cfg)
+{
+	uint32_t built = 0;
+
+	for (uint32_t i = 0; i < cfg->guest_count; i++)
+		if (!part_create(&guests[built], &cfg->guests[i], built))
+			built++;
+	guest_count = built;
+	return built;
+}
+
+void part_start_all(void)
+{
+	char cpus[64];
+
+	/* counted before any vCPU can end, so the count cannot reach 0 early */
+	part_vcpus_running = guest_count;
+	for (uint32_t i = 0; i < guest_count; i++) {
+		struct guest *g = &guests[i];
+
+		config_format_cpus(g->cfg->cpus, cpus, sizeof(cpus));
+		g->state = GUEST_RUNNING;
+		pr_info("guest %s: started on cpus %s\n", g->name, cpus);
+		/* the boot vCPU; the others wait for an INIT/SIPI nobody sends yet */
+		sched_assign(&g->vcpus[0]);
+	}
+}
+
+void part_set_when_idle(enum config_idle idle)
+{
+	when_idle = idle;
+}
+
+enum config_idle part_when_idle(void)
+{
+	return when_idle;
+}
+
+bool guest_add_mmio(struct guest *g, const struct mmio_region *r)
+{
+	if (g->mmio_count == GUEST_MAX_MMIO)
+		return false;
+	g->mmio[g->mmio_count++] = *r;
+	return true;
+}
+
+const struct mmio_region *guest_find_mmio(const struct guest *g, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < g->mmio_count; i++)
+		if (gpa >= g->mmio[i].gpa && gpa - g->mmio[i].gpa < g->mmio[i].size)
+			return &g->mmio[i];
+	return NULL;
+}

@@ -1,0 +1,99 @@
+/*
+ * portio.c - test guest: port I/O outside the guest's own devices.
+ *
+ * A partition has no legacy devices but its COM1: every other port behaves
+ * like a port nothing decodes on a PC bus, so reads return all ones and
+ * writes go nowhere (and so never reach a real device of the host).  In
+ * particular PCI configuration mechanism #1 (0xCF8/0xCFC, PCI Local Bus
+ * 3.0 3.2.2.3.2) must not show the host's devices: the vendor ID of bus 0,
+ * device 0 reads as 0xFFFF, "no device".  An IN also must not touch the
+ * bytes of EAX it does not write (SDM Vol. 2A IN: IN AL leaves EAX[31:8]).
+ * COM1 itself is checked through its scratch register, which a 16550 reads
+ * back as written.
+ */
+#include "guest.h"
+
+#define PCI_ADDR   0xcf8
+#define PCI_DATA   0xcfc
+#define PCI_ENABLE 0x80000000u
+#define COM1_SCR   0x3ff
+#define COM2_SCR   0x2ff /* no COM2 in a partition */
+#define CMOS_INDEX 0x70
+#define CMOS_DATA  0x71
+#define KBD_STATUS 0x64
+#define IDE_STATUS 0x1f7
+
+const char guest_name[] = "portio";
+
+static uint32_t inb_keep(uint16_t port, uint32_t eax)
+{
+	__asm__ volatile("inb %w1, %b0" : "+a"(eax) : "Nd"(port));
+	return eax;
+}
+
+static uint32_t inw_keep(uint16_t port, uint32_t eax)
+{
+	__asm__ volatile("inw %w1, %w0" : "+a"(eax) : "Nd"(port));
+	return eax;
+}
+
+static void check_reads(void)
+{
+	static const uint16_t ports[] = {KBD_STATUS, CMOS_DATA, IDE_STATUS, COM2_SCR, 0x510};
+	uint32_t v;
+
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		uint8_t b = inb(ports[i]);
+
+		if (b != 0xff) {
+			fail("portio-unclaimed-inb", "port 0x%x read 0x%02x, expected 0xff",
+			     ports[i], b);
+			return;
+		}
+	}
+	pass("portio-unclaimed-inb");
+	v = inw(0x1f0);
+	expect(v == 0xffff, "portio-unclaimed-inw", "port 0x1f0 read 0x%04x", v);
+	v = inl(0xc000);
+	expect(v == 0xffffffffu, "portio-unclaimed-inl", "port 0xc000 read 0x%08x", v);
+	v = inb_keep(0x80, 0x12345600);
+	expect(v == 0x123456ff, "portio-inb-keeps-eax", "EAX 0x12345600 became 0x%08x", v);
+	v = inw_keep(0x80, 0x12340000);
+	expect(v == 0x1234ffff, "portio-inw-keeps-eax", "EAX 0x12340000 became 0x%08x", v);
+}
+
+static void check_writes(void)
+{
+	uint8_t b;
+
+	outb(COM2_SCR, 0x5a);
+	b = inb(COM2_SCR);
+	expect(b == 0xff, "portio-write-dropped", "COM2 scratch read back 0x%02x after 0x5a", b);
+	outb(CMOS_INDEX, 0x0f); /* CMOS shutdown status: a real one would answer */
+	b = inb(CMOS_DATA);
+	expect(b == 0xff, "portio-cmos-absent", "CMOS register 0x0f read 0x%02x", b);
+	outb(COM1_SCR, 0xa5);
+	b = inb(COM1_SCR);
+	expect(b == 0xa5, "portio-com1-scratch", "COM1 scratch read back 0x%02x after 0xa5", b);
+}
+
+static void check_pci(void)
+{
+	uint32_t id;
+
+	outl(PCI_ADDR, PCI_ENABLE); /* bus 0, device 0, function 0, register 0 */
+	id = inl(PCI_DATA);
+	expect((id & 0xffff) == 0xffff, "portio-pci-config-hidden",
+	       "bus 0 device 0 vendor/device 0x%08x: a real device answered", id);
+	outl(PCI_ADDR, PCI_ENABLE | (31u << 11)); /* the last device slot */
+	id = inl(PCI_DATA);
+	expect(id == 0xffffffffu, "portio-pci-config-dev31", "device 31 read 0x%08x", id);
+	outl(PCI_ADDR, 0);
+}
+
+void guest_main(void)
+{
+	check_reads();
+	check_writes();
+	check_pci();
+}

@@ -1,0 +1,169 @@
+/*
+ * guest.h - partitions: the generic guest and vCPU, their life cycle, and
+ * the hooks the core calls into the VT-x code (vmx/).
+ *
+ * A guest is built from one [guest NAME] section of hv.cfg by
+ * core/partition.c (validate everything, then carve memory, build the EPT,
+ * load the image, assign vCPUs to physical CPUs).  Each vCPU runs on a
+ * physical CPU of its own; that CPU's loop (vcpu_run_loop) enters the guest
+ * and handles its exits until the guest stops.  A guest-caused failure
+ * stops that guest only (guest_stop), never the hypervisor.
+ */
+#ifndef HV_GUEST_H
+#define HV_GUEST_H
+
+#include <hv/config.h>
+#include <hv/ept.h>
+#include <hv/spinlock.h>
+#include "vmx/vcpu_arch.h"
+
+#define GUEST_MAX_VCPUS	      8
+#define GUEST_STOP_REASON_MAX 160
+#define GUEST_CONSOLE_LINE    160
+#define GUEST_MAX_MMIO	      8
+#define GUEST_EXIT_COUNTERS   80 /* >= VMX_EXIT_REASON_MAX */
+
+enum guest_state {
+	GUEST_EMPTY = 0, /* slot unused */
+	GUEST_READY,	 /* built, not started */
+	GUEST_RUNNING,
+	GUEST_STOPPED,
+};
+
+struct vcpu;
+
+/* An emulated MMIO region: accesses to [gpa, gpa+size) exit (nothing is
+ * mapped there) and are decoded (include/hv/decode.h), then handed here.
+ * Returns false to refuse the access (the guest is stopped). */
+struct mmio_region {
+	uint64_t gpa, size;
+	bool (*access)(struct vcpu *vcpu, uint64_t gpa, unsigned size, bool is_write,
+		       uint64_t *val);
+	const char *name;
+};
+
+/* Guest COM1: characters collected per guest until a line is complete. */
+struct guest_console {
+	spinlock_t lock; /* the guest's vCPUs may print at the same time */
+	char line[GUEST_CONSOLE_LINE];
+	uint32_t len;
+	uint8_t lcr, ier, scr; /* UART registers read back as written */
+};
+
+struct vcpu {
+	struct guest *guest;
+	uint32_t index; /* 0 = boot vCPU */
+	uint32_t pcpu;	/* physical CPU (logical number, MADT order) */
+	volatile bool irq_pending;
+	struct vcpu_arch arch;
+};
+
+struct guest {
+	uint32_t id;
+	const char *name; /* points into the config */
+	const struct config_guest *cfg;
+	uint64_t mem_hpa, mem_size; /* guest-physical 0 is host-physical mem_hpa */
+	struct ept ept;
+	uint64_t eptp;
+	struct vcpu vcpus[GUEST_MAX_VCPUS];
+	uint32_t vcpu_count;
+	volatile enum guest_state state;
+	char stop_reason[GUEST_STOP_REASON_MAX];
+	spinlock_t lock;
+	struct guest_console console;
+	struct mmio_region mmio[GUEST_MAX_MMIO];
+	uint32_t mmio_count;
+	uint8_t *io_logged; /* 8 KiB: one bit per port, "unclaimed access" logged */
+	uint64_t exits[GUEST_EXIT_COUNTERS];
+};
+
+extern struct guest guests[CONFIG_MAX_GUESTS];
+extern uint32_t guest_count;
+
+/* ---- core/partition.c ---- */
+
+/*
+ * part_create_all - build every guest of cfg: memory (2 MiB aligned,
+ * zeroed), EPT, image, vCPU placement.  Nothing runs yet.  A guest that
+ * cannot be built is reported ("hv: guest NAME: not started: why") and
+ * left out.  Returns the number of guests built.
+ */
+uint32_t part_create_all(const struct hv_config *cfg);
+
+/* Start every built guest: each vCPU's physical CPU is woken and enters it.
+ * Prints "hv: guest NAME: started on cpus LIST" per guest. */
+void part_start_all(void);
+
+/* What to do once every guest has stopped (from [hypervisor] when_idle). */
+void part_set_when_idle(enum config_idle idle);
+enum config_idle part_when_idle(void);
+/* vCPUs entered and not yet ended; the last to end applies when_idle. */
+extern volatile uint32_t part_vcpus_running;
+
+/* vcpu's loop has ended (its guest stopped).  The last one to end applies
+ * when_idle, so this may not return. */
+void part_vcpu_exited(struct vcpu *vcpu);
+
+/*
+ * guest_stop - stop g for the reason given (printf format): print
+ * "hv: guest NAME: stopped: REASON", pull its other vCPUs out, and when it
+ * was the last guest running, apply when_idle.  Idempotent: the first
+ * reason wins.  Callable from any of the guest's CPUs.
+ */
+__printf(2, 3) void guest_stop(struct guest *g, const char *fmt, ...);
+
+static inline bool guest_is_stopped(const struct guest *g)
+{
+	return g->state == GUEST_STOPPED;
+}
+
+/* Host pointer to guest-physical [gpa, gpa+len), or NULL when any of it
+ * is outside the guest's RAM. */
+static inline void *guest_ram_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= g->mem_size || len > g->mem_size - gpa)
+		return NULL;
+	return (void *)(uintptr_t)(g->mem_hpa + gpa);
+}
+
+/* Register an emulated MMIO region of g (before it starts).  false when full. */
+bool guest_add_mmio(struct guest *g, const struct mmio_region *r);
+const struct mmio_region *guest_find_mmio(const struct guest *g, uint64_t gpa);
+
+/* ---- core/vdev_info.c ---- */
+
+/* Give g the information device (include/hv/hypercall.h) when its RAM ends
+ * below it. */
+void vdev_info_attach(struct guest *g);
+
+/* ---- core/guest_console.c ---- */
+
+/* A byte the guest wrote to its COM1 THR; a full line is printed as "NAME: text". */
+void guest_console_putc(struct guest *g, char c);
+/* Print what is buffered as a line (before the guest's stopped line). */
+void guest_console_flush(struct guest *g);
+
+/* ---- core/sched.c: physical CPUs waiting for and running vCPUs ---- */
+
+/* Per-CPU loop every CPU enters when its boot work is done: wait in HLT
+ * for a vCPU, run it until its guest stops, wait again.  Never returns. */
+__noreturn void sched_idle_loop(struct percpu *cpu);
+/* Hand vcpu to its physical CPU and wake that CPU. */
+void sched_assign(struct vcpu *vcpu);
+/* Wake physical CPU cpu_id out of HLT or out of its guest (an IPI). */
+void sched_kick(uint32_t cpu_id);
+/* Install the wake-up interrupt; on the bootstrap CPU before any sched_assign. */
+void sched_init(void);
+
+/* ---- vmx/vcpu.c: the arch hooks the core calls ---- */
+
+/* Allocate the vCPU's VMCS and bitmaps; set up the boot state in arch->boot
+ * first.  On the bootstrap CPU, before the guest starts.  0 or -1. */
+int vcpu_arch_create(struct vcpu *vcpu);
+/* On vcpu->pcpu: load and fill the VMCS, then enter and handle exits until
+ * the guest stops.  Returns when it has. */
+void vcpu_arch_run(struct vcpu *vcpu);
+/* Prepare the VT-x side of g: I/O and MSR bitmaps (once per guest). */
+int guest_arch_create(struct guest *g);
+
+#endif

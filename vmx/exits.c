@@ -1,0 +1,277 @@
+/*
+ * exits.c - the VM-exit handlers other than I/O (vmx/io.c) and MSRs
+ * (vmx/msr.c).  Each handler does its work and returns an action; RIP is
+ * advanced by vmx/vcpu.c alone.  Anything the guest does that is not
+ * handled here stops that guest with a reason and a register dump.
+ */
+#include <hv/arch.h>
+#include <hv/cpu.h>
+#include <hv/decode.h>
+#include <hv/guest.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/printk.h>
+#include <arch/cpu.h>
+#include <arch/msr.h>
+#include "vmx/exits.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_setup.h"
+
+/* Exit qualification of EPT violations (SDM 28.2.1, Table 28-7) */
+#define EPT_QUAL_READ  BIT(0)
+#define EPT_QUAL_WRITE BIT(1)
+#define EPT_QUAL_FETCH BIT(2)
+/* VM-exit interruption information (SDM 25.9.2) */
+#define INTR_INFO_VECTOR_MASK GENMASK(7, 0)
+#define INTR_INFO_TYPE_MASK   GENMASK(10, 8)
+#define INTR_TYPE_NMI	      (2u << 8)
+/* CPUID bits the guest does not get (no virtual LAPIC, no nested VT-x) */
+#define CPUID_1_ECX_MONITOR    BIT(3)
+#define CPUID_1_ECX_SMX	       BIT(6)
+#define CPUID_1_ECX_OSXSAVE    BIT(27)
+#define CPUID_1_ECX_HV	       BIT(31)
+#define CPUID_1_EDX_MCE	       BIT(7)
+#define CPUID_1_EDX_MTRR       BIT(12)
+#define CPUID_1_EDX_MCA	       BIT(14)
+#define CPUID_7_EBX_TSC_ADJ    BIT(1)
+#define CPUID_6_ECX_APERFMPERF BIT(0)
+#define CPUID_7_EBX_INVPCID    BIT(10)
+#define CPUID_D1_EAX_XSAVES    BIT(3)
+#define CPUID_81_EDX_RDTSCP    BIT(27)
+#define XCR0_X87	       BIT(0)
+#define XCR0_SSE	       BIT(1)
+#define XCR0_AVX	       BIT(2)
+#define XCR0_AVX512	       GENMASK(7, 5)
+
+enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e)
+{
+	guest_stop(vcpu->guest, "unexpected VM exit: %s (reason %u)",
+		   vmx_exit_lookup(e->reason).name, e->reason);
+	vcpu_dump(vcpu, e);
+	return EXIT_STOP;
+}
+
+/* Only NMIs exit (the exception bitmap is empty).  An NMI is the host's
+ * "stop" signal (smp_stop_others); any other is reported and dropped. */
+enum exit_action exit_nmi_exception(struct vcpu *vcpu, const struct exit_info *e)
+{
+	struct percpu *cpu = this_cpu();
+
+	if ((e->intr_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI)
+		return exit_unexpected(vcpu, e);
+	if (cpu->stop_requested) {
+		console_unlock_if_held();
+		cpu_halt_forever();
+	}
+	pr_warn("cpu %u: NMI while running guest %s\n", cpu->cpu_id, vcpu->guest->name);
+	return EXIT_RESUME;
+}
+
+/* The interrupt is still pending in the LAPIC (no acknowledge-on-exit):
+ * open a window so the host's IDT handler runs, then re-enter. */
+enum exit_action exit_external_intr(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)vcpu;
+	(void)e;
+	irq_window();
+	return EXIT_RESUME;
+}
+
+enum exit_action exit_triple_fault(struct vcpu *vcpu, const struct exit_info *e)
+{
+	guest_stop(vcpu->guest, "triple fault");
+	vcpu_dump(vcpu, e);
+	return EXIT_STOP;
+}
+
+/* Window exiting is never requested yet; clear it if it ever is on. */
+enum exit_action exit_window(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)vcpu;
+	(void)e;
+	vmcs_write32(VMCS_CTRL_PROC_BASED,
+		     vmcs_read32(VMCS_CTRL_PROC_BASED) &
+			 ~(uint32_t)(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING));
+	return EXIT_RESUME;
+}
+
+static void set_regs32(uint64_t *gpr, struct cpuid_regs r)
+{
+	gpr[VCPU_REG_RAX] = r.eax;
+	gpr[VCPU_REG_RBX] = r.ebx;
+	gpr[VCPU_REG_RCX] = r.ecx;
+	gpr[VCPU_REG_RDX] = r.edx;
+}
+
+/* Leaves 0x40000000.. (docs/hypercalls.md): signature and frequencies. */
+static struct cpuid_regs cpuid_hv_leaf(uint32_t leaf)
+{
+	struct cpuid_regs r = {0};
+
+	if (leaf == HV_CPUID_SIGNATURE) {
+		r.eax = HV_CPUID_MAX;
+		memcpy(&r.ebx, HV_CPUID_SIG, 4);
+		memcpy(&r.ecx, HV_CPUID_SIG + 4, 4);
+		memcpy(&r.edx, HV_CPUID_SIG + 8, 4);
+	} else if (leaf == HV_CPUID_FREQ) {
+		r.eax = (uint32_t)(tsc_hz / 1000);
+		r.ebx = (uint32_t)(lapic_timer_hz / 1000);
+		r.ecx = HV_ABI_VERSION;
+	}
+	return r;
+}
+
+static void cpuid_adjust_1(struct vcpu *vcpu, struct cpuid_regs *r)
+{
+	uint64_t cr4 = vcpu_guest_cr4(vcpu);
+
+	r->ecx &= ~(uint32_t)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_MONITOR |
+			      CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_OSXSAVE);
+	r->ecx |= CPUID_1_ECX_HV;
+	if (cr4 & CR4_OSXSAVE)
+		r->ecx |= CPUID_1_ECX_OSXSAVE;
+	/* no LAPIC; no MTRRs to program (EPT sets the memory types); no
+	 * machine-check banks (the host owns machine checks) */
+	r->edx &=
+	    ~(uint32_t)(CPUID_1_EDX_APIC | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
+	/* EBX 31:24 initial APIC ID, 23:16 logical processors */
+	r->ebx = (r->ebx & GENMASK(15, 0)) | (vcpu->index << 24) |
+		 ((vcpu->guest->vcpu_count & 0xff) << 16);
+}
+
+/* IA32_TSC_ADJUST is not emulated; INVPCID only when VMX lets the guest run it. */
+static void cpuid_adjust_7(struct cpuid_regs *r)
+{
+	r->ebx &= ~(uint32_t)CPUID_7_EBX_TSC_ADJ;
+	if (!(vmx_ctrls.proc2 & PROC2_INVPCID))
+		r->ebx &= ~(uint32_t)CPUID_7_EBX_INVPCID;
+}
+
+/* Leaves 0x15 (TSC/crystal ratio) and 0x16 (frequencies in MHz) say what
+ * the hypervisor measured (arch/x86_64/tsc.c), not what firmware or an
+ * emulator claims: guests size their clocks from them.  0x15 is given as
+ * a 1:1 ratio with the TSC itself as the "crystal".  Only leaves the CPU
+ * has are answered (CPUID returns the highest basic leaf for the others). */
+static void cpuid_tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
+{
+	uint32_t mhz = (uint32_t)(tsc_hz / 1000000);
+
+	if (!tsc_hz || cpuid(0, 0).eax < leaf)
+		return;
+	if (leaf == 0x15)
+		*r = (struct cpuid_regs){.eax = 1, .ebx = 1, .ecx = (uint32_t)tsc_hz};
+	else
+		*r = (struct cpuid_regs){.eax = mhz, .ebx = mhz, .ecx = mhz};
+}
+
+enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
+{
+	uint64_t *gpr = vcpu->arch.gpr;
+	uint32_t leaf = (uint32_t)gpr[VCPU_REG_RAX], sub = (uint32_t)gpr[VCPU_REG_RCX];
+	struct cpuid_regs r;
+
+	(void)e;
+	if ((leaf & 0xf0000000u) == HV_CPUID_SIGNATURE) {
+		set_regs32(gpr, cpuid_hv_leaf(leaf));
+		return EXIT_SKIP;
+	}
+	r = cpuid(leaf, sub);
+	if (leaf == 1)
+		cpuid_adjust_1(vcpu, &r);
+	else if (leaf == 7 && sub == 0)
+		cpuid_adjust_7(&r);
+	else if (leaf == 0x15 || leaf == 0x16)
+		cpuid_tsc_leaf(leaf, &r);
+	else if (leaf == 0xa) /* no virtual PMU */
+		r = (struct cpuid_regs){0};
+	else if (leaf == 6) /* no APERF/MPERF (MSRs 0xe7, 0xe8 are not emulated) */
+		r.ecx &= ~(uint32_t)CPUID_6_ECX_APERFMPERF;
+	else if (leaf == 0xd && sub == 1) /* IA32_XSS is not virtualised: no XSAVES */
+		r.eax &= ~(uint32_t)CPUID_D1_EAX_XSAVES;
+	else if (leaf == 0x80000001 && !(vmx_ctrls.proc2 & PROC2_RDTSCP))
+		r.edx &= ~(uint32_t)CPUID_81_EDX_RDTSCP;
+	set_regs32(gpr, r);
+	return EXIT_SKIP;
+}
+
+/* HLT: with interrupts off nothing can ever wake the vCPU, so the guest is
+ * finished; otherwise the physical CPU sleeps until an interrupt is due
+ * for this vCPU or the guest is stopped. */
+enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)e;
+	if (!(vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+		guest_stop(vcpu->guest, "halted with interrupts disabled");
+		return EXIT_STOP;
+	}
+	while (!vcpu->irq_pending && !guest_is_stopped(vcpu->guest))
+		cpu_sti_hlt();
+	return EXIT_SKIP;
+}
+
+/* INVD would drop the host's dirty cache lines too: write them back. */
+enum exit_action exit_invd(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)vcpu;
+	(void)e;
+	__asm__ volatile("wbinvd" ::: "memory");
+	return EXIT_SKIP;
+}
+
+/* VMX and SMX instructions: the guest sees no VT-x (SDM 30.3: #UD when
+ * CR4.VMXE is 0, which is what the guest's CR4 shadow says). */
+enum exit_action exit_vmx_insn(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)e;
+	vcpu_inject_ud(vcpu);
+	return EXIT_RESUME;
+}
+
+/* XSETBV (SDM Vol. 2C XSETBV, 13.3): only XCR0, only states this CPU
+ * supports, x87 always on, AVX needs SSE, AVX-512 all or nothing and
+ * needs AVX; otherwise #GP like the hardware. */
+static bool xcr0_valid(uint64_t v)
+{
+	struct cpuid_regs d = cpuid(0xd, 0);
+	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+
+	if ((v & ~supported) || !(v & XCR0_X87))
+		return false;
+	if ((v & XCR0_AVX) && !(v & XCR0_SSE))
+		return false;
+	if ((v & XCR0_AVX512) && ((v & XCR0_AVX512) != XCR0_AVX512 || !(v & XCR0_AVX)))
+		return false;
+	return true;
+}
+
+enum exit_action exit_xsetbv(struct vcpu *vcpu, const struct exit_info *e)
+{
+	uint64_t *gpr = vcpu->arch.gpr;
+	uint64_t v = (gpr[VCPU_REG_RDX] << 32) | (uint32_t)gpr[VCPU_REG_RAX];
+
+	(void)e;
+	if ((uint32_t)gpr[VCPU_REG_RCX] != 0 || vcpu_cpl() != 0 || !xcr0_valid(v) ||
+	    !(vcpu_guest_cr4(vcpu) & CR4_OSXSAVE)) {
+		vcpu_inject_gp(vcpu);
+		return EXIT_RESUME;
+	}
+	xsetbv(0, v);
+	vcpu->arch.xcr0 = v;
+	return EXIT_SKIP;
+}
+
+/* An access outside the guest's RAM: an emulated region, or the end. */
+enum exit_action exit_ept_violation(struct vcpu *vcpu, const struct exit_info *e)
+{
+	const char *what = e->qual & EPT_QUAL_FETCH   ? "instruction fetch"
+			   : e->qual & EPT_QUAL_WRITE ? "write"
+						      : "read";
+	const struct mmio_region *r = guest_find_mmio(vcpu->guest, e->gpa);
+
+	if (r)
+		return vcpu_mmio_emulate(vcpu, r, e);
+	guest_stop(vcpu->guest, "%s at guest-physical %#llx outside its memory", what,
+		   (unsigned long long)e->gpa);
+	vcpu_dump(vcpu, e);
+	return EXIT_STOP;
+}

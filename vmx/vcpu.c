@@ -1,0 +1,284 @@
+/*
+ * vcpu.c - running a vCPU on its physical CPU: the VMCS, the enter/exit
+ * loop and the one place that applies a handler's action (advancing RIP).
+ *
+ * A failed VM entry stops that guest only, with the VM-instruction error
+ * or, for invalid guest state, the first guest-state field found to break
+ * an entry check (vmx_explain_guest_state).
+ */
+#include <hv/guest.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/printk.h>
+#include <arch/cpu.h>
+#include <arch/msr.h>
+#include "vmx/bitmap.h"
+#include "vmx/exits.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmx_ops.h"
+
+compile_assert(offsetof(struct vcpu_arch, gpr) == VA_GPR(0));
+compile_assert(offsetof(struct vcpu_arch, gpr[15]) == VA_GPR(15));
+compile_assert(offsetof(struct vcpu_arch, cr2) == VA_CR2);
+compile_assert(offsetof(struct vcpu_arch, launched) == VA_LAUNCHED);
+compile_assert(offsetof(struct vcpu_arch, vmcs_pa) == VA_SIZE_REGS);
+compile_assert(VA_VMCS_HOST_RSP == VMCS_HOST_RSP);
+compile_assert(GUEST_EXIT_COUNTERS >= VMX_EXIT_REASON_MAX);
+
+/* Interruption-information format (SDM 25.8.3) */
+#define INTR_INFO_VALID	     BIT(31)
+#define INTR_INFO_DELIVER_EC BIT(11)
+#define INTR_TYPE_HW_EXC     (3u << 8)
+#define X86_VEC_UD	     6
+#define X86_VEC_GP	     13
+/* Interruptibility state (SDM 25.4.2, Table 25-3) */
+#define INTERRUPTIBILITY_STI_MOVSS GENMASK(1, 0)
+
+static uint16_t next_vpid = 1;
+
+int guest_arch_create(struct guest *g)
+{
+	uint8_t *msr = page_alloc_zeroed(1), *io = page_alloc_zeroed(2);
+
+	vmx_msr_bitmap_build(msr);
+	/* no device is passed through yet: every port exits (vmx/io.c) */
+	vmx_io_bitmap_init(io);
+	g->io_logged = page_alloc_zeroed(2);
+	for (uint32_t i = 0; i < g->vcpu_count; i++) {
+		g->vcpus[i].arch.msr_bitmap_pa = (uint64_t)(uintptr_t)msr;
+		g->vcpus[i].arch.io_bitmap_pa = (uint64_t)(uintptr_t)io;
+	}
+	g->eptp = ept_eptp(&g->ept, false);
+	return 0;
+}
+
+int vcpu_arch_create(struct vcpu *vcpu)
+{
+	uint32_t *vmcs = page_alloc_zeroed(1);
+
+	vmcs[0] = (uint32_t)(vmx_caps.basic & VMX_BASIC_REVISION_MASK);
+	vcpu->arch.vmcs_pa = (uint64_t)(uintptr_t)vmcs;
+	vcpu->arch.vpid = next_vpid++;
+	vcpu->arch.xcr0 = 1; /* x87 only, the power-on value (SDM 13.3) */
+	return 0;
+}
+
+uint64_t vcpu_guest_cr0(const struct vcpu *vcpu)
+{
+	uint64_t mask = vcpu->arch.cr0_guest_mask;
+
+	return (vmcs_read_natural(VMCS_GUEST_CR0) & ~mask) |
+	       (vmcs_read_natural(VMCS_CTRL_CR0_READ_SHADOW) & mask);
+}
+
+uint64_t vcpu_guest_cr4(const struct vcpu *vcpu)
+{
+	uint64_t mask = vcpu->arch.cr4_guest_mask;
+
+	return (vmcs_read_natural(VMCS_GUEST_CR4) & ~mask) |
+	       (vmcs_read_natural(VMCS_CTRL_CR4_READ_SHADOW) & mask);
+}
+
+unsigned vcpu_cpl(void)
+{
+	return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+static void vcpu_inject_exception(uint8_t vector, bool has_error)
+{
+	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXC | vector;
+
+	/* no error code is pushed in real mode (SDM 26.2.1.3) */
+	if (has_error && (vmcs_read_natural(VMCS_GUEST_CR0) & CR0_PE)) {
+		info |= INTR_INFO_DELIVER_EC;
+		vmcs_write32(VMCS_CTRL_ENTRY_EXCEPTION_ERRCODE, 0);
+	}
+	vmcs_write32(VMCS_CTRL_ENTRY_INTR_INFO, info);
+}
+
+void vcpu_inject_gp(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	vcpu_inject_exception(X86_VEC_GP, true);
+}
+
+void vcpu_inject_ud(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	vcpu_inject_exception(X86_VEC_UD, false);
+}
+
+void vcpu_dump(struct vcpu *vcpu, const struct exit_info *e)
+{
+	const uint64_t *r = vcpu->arch.gpr;
+	const char *n = vcpu->guest->name;
+
+	pr_err("guest %s: vcpu %u on cpu %u: exit %u (%s), qualification %#llx, gpa %#llx\n", n,
+	       vcpu->index, vcpu->pcpu, e->reason, vmx_exit_lookup(e->reason).name,
+	       (unsigned long long)e->qual, (unsigned long long)e->gpa);
+	pr_err("guest %s:   rip %#llx rsp %#llx rflags %#llx cs %#x cs.ar %#x\n", n,
+	       (unsigned long long)vmcs_read_natural(VMCS_GUEST_RIP),
+	       (unsigned long long)vmcs_read_natural(VMCS_GUEST_RSP),
+	       (unsigned long long)vmcs_read_natural(VMCS_GUEST_RFLAGS),
+	       vmcs_read16(VMCS_GUEST_CS_SEL), vmcs_read32(VMCS_GUEST_CS_AR));
+	pr_err("guest %s:   cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n", n,
+	       (unsigned long long)vcpu_guest_cr0(vcpu),
+	       (unsigned long long)vmcs_read_natural(VMCS_GUEST_CR3),
+	       (unsigned long long)vcpu_guest_cr4(vcpu),
+	       (unsigned long long)vmcs_read64(VMCS_GUEST_EFER));
+	pr_err("guest %s:   rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", n,
+	       (unsigned long long)r[0], (unsigned long long)r[3], (unsigned long long)r[1],
+	       (unsigned long long)r[2]);
+	pr_err("guest %s:   rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", n,
+	       (unsigned long long)r[6], (unsigned long long)r[7], (unsigned long long)r[5],
+	       (unsigned long long)r[8]);
+	pr_err("guest %s:   r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", n,
+	       (unsigned long long)r[9], (unsigned long long)r[10], (unsigned long long)r[11],
+	       (unsigned long long)r[12]);
+	pr_err("guest %s:   r13 %016llx r14 %016llx r15 %016llx\n", n, (unsigned long long)r[13],
+	       (unsigned long long)r[14], (unsigned long long)r[15]);
+}
+
+/* VMLAUNCH/VMRESUME did not even start (VMfail): a control or host-state
+ * problem, i.e. a hypervisor bug, but only this guest pays for it. */
+static void vcpu_entry_vmfail(struct vcpu *vcpu, int rc)
+{
+	uint32_t err = rc == 1 ? vmcs_read32(VMCS_RO_VM_INSN_ERROR) : 0;
+
+	if (rc == 1)
+		guest_stop(vcpu->guest, "VM entry failed on cpu %u: VM-instruction error %u (%s)",
+			   vcpu->pcpu, err, vmx_insn_error_text(err));
+	else
+		guest_stop(vcpu->guest,
+			   "VM entry failed on cpu %u: VMfailInvalid (no current VMCS)",
+			   vcpu->pcpu);
+}
+
+/* The entry reached the guest-state checks and failed (SDM 26.8). */
+static void vcpu_entry_failed(struct vcpu *vcpu, const struct exit_info *e)
+{
+	char why[160];
+
+	vmx_explain_guest_state(why, sizeof(why));
+	guest_stop(vcpu->guest, "VM entry failed: %s (qualification %llu)%s%s",
+		   vmx_exit_lookup(e->reason).name, (unsigned long long)e->qual, why[0] ? ": " : "",
+		   why);
+	vcpu_dump(vcpu, e);
+}
+
+static void exit_info_read(struct exit_info *e, uint32_t raw)
+{
+	e->reason = raw & VMX_EXIT_REASON_BASIC_MASK;
+	e->qual = vmcs_read_natural(VMCS_RO_EXIT_QUALIFICATION);
+	e->insn_len = vmcs_read32(VMCS_RO_EXIT_INSN_LEN);
+	e->intr_info = vmcs_read32(VMCS_RO_EXIT_INTR_INFO);
+	e->gpa = vmcs_read64(VMCS_RO_GUEST_PHYS_ADDR);
+}
+
+/* The one place RIP advances: past the emulated instruction, which also
+ * ends any STI / MOV SS interrupt shadow it was in (SDM 26.3.1.5). */
+static void vcpu_skip_instruction(struct vcpu *vcpu, const struct exit_info *e)
+{
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	uint32_t len = vcpu->arch.skip_len ? vcpu->arch.skip_len : e->insn_len;
+
+	vcpu->arch.skip_len = 0;
+	vmcs_write_natural(VMCS_GUEST_RIP, vmcs_read_natural(VMCS_GUEST_RIP) + len);
+	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     intr & ~(uint32_t)INTERRUPTIBILITY_STI_MOVSS);
+}
+
+/* Enter once and handle the exit.  false when the guest is to stop. */
+static bool vcpu_enter_once(struct vcpu *vcpu)
+{
+	struct exit_info e = {0};
+	struct exit_entry h;
+	uint32_t raw;
+	int rc = vmx_run(&vcpu->arch);
+
+	if (rc) {
+		vcpu_entry_vmfail(vcpu, rc);
+		return false;
+	}
+	raw = vmcs_read32(VMCS_RO_EXIT_REASON);
+	exit_info_read(&e, raw);
+	if (raw & VMX_EXIT_REASON_ENTRY_FAIL) {
+		vcpu_entry_failed(vcpu, &e);
+		return false;
+	}
+	vcpu->arch.launched = 1;
+	if (e.reason < GUEST_EXIT_COUNTERS)
+		vcpu->guest->exits[e.reason]++;
+	h = vmx_exit_lookup(e.reason);
+	switch (h.handle(vcpu, &e)) {
+	case EXIT_SKIP:
+		vcpu_skip_instruction(vcpu, &e);
+		return true;
+	case EXIT_RESUME:
+		return true;
+	case EXIT_STOP:
+	default:
+		return false;
+	}
+}
+
+/* XSAVE legacy region: MXCSR at byte 24 (SDM Vol. 1 Table 10-2); the
+ * header at 512 holds XSTATE_BV, 0 here: every component "initial". */
+#define XSAVE_MXCSR_OFFSET 24
+#define MXCSR_DEFAULT	   0x1f80
+#define XCR0_X87	   BIT(0)
+
+static uint8_t xstate_init[4096] __aligned(64);
+
+/*
+ * Put every extended-state component (x87, SSE, AVX, AVX-512, ...) of this
+ * CPU in its initial state and XCR0 at its power-on value: a guest starts
+ * with clean registers and leaves nothing behind for the next one.  In
+ * between the guest owns them outright: the host never touches FPU/SSE/AVX
+ * (-mgeneral-regs-only) and a vCPU owns its physical CPU, so there is
+ * nothing to save or restore on exits.  Also turns on CR4.OSXSAVE on the
+ * host side, which XSETBV emulation needs.
+ */
+static void vcpu_reset_xstate(void)
+{
+	struct cpuid_regs d;
+
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE))
+		return;
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	d = cpuid(0xd, 0);
+	*(uint32_t *)(void *)&xstate_init[XSAVE_MXCSR_OFFSET] = MXCSR_DEFAULT;
+	/* XRSTOR touches only components enabled in XCR0: enable them all */
+	xsetbv(0, ((uint64_t)d.edx << 32) | d.eax);
+	xrstor(xstate_init, ~0ULL);
+	xsetbv(0, XCR0_X87);
+}
+
+void vcpu_arch_run(struct vcpu *vcpu)
+{
+	struct vcpu_arch *a = &vcpu->arch;
+
+	vcpu_reset_xstate();
+	a->xcr0 = XCR0_X87;
+	if (vmclear(a->vmcs_pa) != VMX_SUCCEED || vmptrld(a->vmcs_pa) != VMX_SUCCEED) {
+		guest_stop(vcpu->guest, "cannot load the VMCS of vcpu %u on cpu %u", vcpu->index,
+			   vcpu->pcpu);
+		return;
+	}
+	a->launched = 0;
+	vmcs_init_controls(vcpu);
+	vmcs_init_host();
+	vmcs_init_guest(vcpu);
+	/* stale translations of an earlier user of this VPID / EPT root */
+	if (vmx_ctrls.proc2 & PROC2_VPID)
+		invvpid(vmx_ctrls.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,
+			a->vpid, 0);
+	invept(vmx_ctrls.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT,
+	       vcpu->guest->eptp);
+	while (!guest_is_stopped(vcpu->guest) && vcpu_enter_once(vcpu))
+		;
+	vmclear(a->vmcs_pa);
+	vcpu_reset_xstate();
+}
