@@ -53,6 +53,10 @@ EFI_UNNEEDED := .hash .gnu.hash .dynstr .eh_frame .note.gnu.build-id
 EFI_CFLAGS := -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -fshort-wchar -DGNU_EFI_USE_MS_ABI
 
 .PHONY: all iso unit check test run deps clean format format-check bench
+
+# Keep intermediate files (e.g. guest objects): make would otherwise delete
+# them at the end of every run, and rebuild them the next time.
+.SECONDARY:
 all: $(BUILD)/hv.elf $(BUILD)/hv.efi
 
 $(BUILD)/%.c.o: %.c

@@ -453,6 +453,7 @@ main()
 	summary="$passed passed, $failed failed"
 	[ "$skipped" -eq 0 ] || summary+=", $skipped skipped"
 	echo "$summary"
+	[ -z "${HV_SUMMARY_FILE:-}" ] || echo "test-qemu $passed $failed $skipped" >>"$HV_SUMMARY_FILE"
 	[ "$failed" -eq 0 ]
 }
 

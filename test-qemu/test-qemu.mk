@@ -55,12 +55,19 @@ check:
 	$(MAKE) --no-print-directory $(TEST_QEMU_NEEDS)
 	BUILD=$(BUILD) test-qemu/run.sh --quick
 
+# Every stage of `make test` records "stage passed failed skipped" in
+# TEST_SUMMARY; the last line of the run is the total over all stages.
+TEST_SUMMARY = $(abspath $(BUILD))/test-summary.txt
+
+test: export HV_SUMMARY_FILE = $(TEST_SUMMARY)
 test:
 	@tools/install-deps.sh
+	@mkdir -p $(BUILD) && rm -f $(TEST_SUMMARY)
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory format-check cppcheck
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-qemu
+	@tools/test-summary.sh $(TEST_SUMMARY)
 
 run:
 	@tools/install-deps.sh

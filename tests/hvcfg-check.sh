@@ -85,4 +85,5 @@ expect_status 0 check "$good" --cpus=1 --memory=1M
 expect_status 1 check "$good" --memory 512K
 
 echo "$pass passed, $fail failed"
+[ -z "${HV_SUMMARY_FILE:-}" ] || echo "hvcfg-check $pass $fail 0" >>"$HV_SUMMARY_FILE"
 [ $fail -eq 0 ]

@@ -30,4 +30,5 @@ for prog in "$@"; do
 done
 nfail=$(echo "$failed" | wc -w)
 echo "fuzz: $(($# - nfail)) passed, $nfail failed${failed:+ (failing:$failed)}"
+[ -z "${HV_SUMMARY_FILE:-}" ] || echo "fuzz $(($# - nfail)) $nfail 0" >>"$HV_SUMMARY_FILE"
 [ -z "$failed" ]

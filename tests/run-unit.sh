@@ -34,4 +34,5 @@ for prog in "$@"; do
 done
 echo "== summary of $# programs${bad:+; failing:$bad}"
 echo "$total_pass passed, $total_fail failed"
+[ -z "${HV_SUMMARY_FILE:-}" ] || echo "unit $total_pass $total_fail 0" >>"$HV_SUMMARY_FILE"
 [ "$total_fail" -eq 0 ]

@@ -54,6 +54,21 @@ test_bitmap_SRCS	:= vmx/bitmap.c
 test_exits_SRCS		:= vmx/exit_table.c
 test_mb1info_SRCS	:= boot/mb1_parse.c drivers/acpi_rsdp.c
 fuzz_mb1info_SRCS	:= boot/mb1_parse.c drivers/acpi_rsdp.c
+test_vdev_uart_SRCS	:= guests/vdev_uart.c
+fuzz_vdev_uart_SRCS	:= guests/vdev_uart.c
+test_vdev_ioapic_SRCS	:= guests/vdev_ioapic.c
+fuzz_vdev_ioapic_SRCS	:= guests/vdev_ioapic.c
+test_vdev_pic_SRCS	:= guests/vdev_pic.c
+fuzz_vdev_pic_SRCS	:= guests/vdev_pic.c
+test_vdev_pit_SRCS	:= guests/vdev_pit.c
+fuzz_vdev_pit_SRCS	:= guests/vdev_pit.c
+test_vdev_acpi_pm_SRCS	:= guests/vdev_acpi_pm.c guests/acpi_build.c
+test_vdev_rtc_SRCS	:= guests/vdev_rtc.c
+test_vdev_pci_SRCS	:= guests/vdev_pci.c guests/acpi_build.c
+fuzz_vdev_pci_SRCS	:= guests/vdev_pci.c guests/acpi_build.c
+VLAPIC_SRCS		:= guests/vdev_lapic.c guests/vdev_lapic_irq.c guests/vdev_lapic_timer.c
+test_vdev_lapic_SRCS	:= $(VLAPIC_SRCS)
+fuzz_vdev_lapic_SRCS	:= $(VLAPIC_SRCS)
 # ---- end of the list -------------------------------------------------------------------------
 
 FUZZ_TIME	?= 20

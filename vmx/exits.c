@@ -35,6 +35,7 @@
 #define CPUID_1_EDX_MCA	       BIT(14)
 #define CPUID_7_EBX_TSC_ADJ    BIT(1)
 #define CPUID_6_ECX_APERFMPERF BIT(0)
+#define CPUID_6_ECX_EPB	       BIT(3)
 #define CPUID_7_EBX_INVPCID    BIT(10)
 #define CPUID_D1_EAX_XSAVES    BIT(3)
 #define CPUID_81_EDX_RDTSCP    BIT(27)
@@ -184,8 +185,8 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 		cpuid_tsc_leaf(leaf, &r);
 	else if (leaf == 0xa) /* no virtual PMU */
 		r = (struct cpuid_regs){0};
-	else if (leaf == 6) /* no APERF/MPERF (MSRs 0xe7, 0xe8 are not emulated) */
-		r.ecx &= ~(uint32_t)CPUID_6_ECX_APERFMPERF;
+	else if (leaf == 6) /* APERF/MPERF and ENERGY_PERF_BIAS MSRs are not emulated */
+		r.ecx &= ~(uint32_t)(CPUID_6_ECX_APERFMPERF | CPUID_6_ECX_EPB);
 	else if (leaf == 0xd && sub == 1) /* IA32_XSS is not virtualised: no XSAVES */
 		r.eax &= ~(uint32_t)CPUID_D1_EAX_XSAVES;
 	else if (leaf == 0x80000001 && !(vmx_ctrls.proc2 & PROC2_RDTSCP))

@@ -1,0 +1,222 @@
+/*
+ * fuzz_vdev_lapic.c - libFuzzer target for the virtual local APIC
+ * (guests/vdev_lapic*.c).
+ *
+ * Two vLAPICs form a partition whose ops.ipi routes over both.  The input
+ * is a sequence of operations on either: MMIO reads and writes at any
+ * offset and size, MSR reads and writes (IA32_APIC_BASE, TSC deadline, the
+ * x2APIC range), time steps with ticks, interrupt acceptance, injection of
+ * the pending vector (ack), EOIs, LINT edges, INIT and SIPI handling.
+ * Checked after every operation, against a reference computed here: PPR
+ * from TPR and ISR; the pending vector is the highest IRR vector iff its
+ * class beats PPR; vectors 0-15 never in IRR/ISR; at most one in-service
+ * vector per priority class (ISR nesting); LVTs masked while software
+ * disabled; the current count never exceeds the initial count; after a
+ * tick the next deadline lies in the future and a second tick at the same
+ * time raises nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <hv/vdev_lapic.h>
+#include "test.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fputc('\n', stderr);                                                               \
+		abort();                                                                           \
+	} while (0)
+
+struct input {
+	const uint8_t *d;
+	size_t n;
+};
+
+static uint64_t take(struct input *in, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < bytes; i++) {
+		v = v << 8 | (in->n ? *in->d : 0);
+		if (in->n) {
+			in->d++;
+			in->n--;
+		}
+	}
+	return v;
+}
+
+static struct vlapic cpu[2];
+static struct vlapic *part[2] = {&cpu[0], &cpu[1]};
+static vdev_time_ns now;
+
+static void route(void *ctx, const struct vlapic_ipi *ipi)
+{
+	(void)ctx;
+	vlapic_route(part, 2, ipi);
+}
+
+static void eoi_cb(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	if (vector < 16)
+		FAIL("EOI forwarded for illegal vector %u", vector);
+}
+
+static int highest(const uint32_t *v)
+{
+	for (int i = 255; i >= 0; i--)
+		if (v[i / 32] & (1u << (i % 32)))
+			return i;
+	return -1;
+}
+
+static void check_priority(const struct vlapic *vl)
+{
+	int isrv = highest(vl->isr), irrv = highest(vl->irr), pend = vlapic_pending_vector(vl);
+	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+	uint32_t ppr = (vl->tpr & 0xf0) >= isr_class ? vl->tpr : isr_class;
+	int want = -1;
+
+	if (vlapic_ppr(vl) != ppr)
+		FAIL("PPR %#x, expected %#x (TPR %#x, ISRV %d)", vlapic_ppr(vl), ppr, vl->tpr,
+		     isrv);
+	if (irrv >= 0 && vlapic_hw_enabled(vl) && ((uint32_t)irrv & 0xf0) > (ppr & 0xf0))
+		want = irrv;
+	if (pend != want)
+		FAIL("pending %d, expected %d", pend, want);
+	if ((vl->irr[0] | vl->isr[0]) & 0xffff)
+		FAIL("vector below 16 in IRR/ISR");
+	for (unsigned c = 0; c < 16; c++) /* one in-service vector per class */
+		if (__builtin_popcount((vl->isr[c / 2] >> (16 * (c % 2))) & 0xffff) > 1)
+			FAIL("two in-service vectors in class %u", c);
+}
+
+static void check(struct vlapic *vl)
+{
+	uint64_t v;
+
+	check_priority(vl);
+	if (!vlapic_sw_enabled(vl))
+		for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+			if (!(vl->lvt[i] & BIT(16)))
+				FAIL("LVT %u unmasked while software-disabled", i);
+	if (vlapic_is_x2apic(vl) && !vlapic_hw_enabled(vl))
+		FAIL("x2APIC mode while disabled");
+	if (vlapic_mmio_read(vl, 0x390, 4, now, &v) == VLAPIC_OK && v > vl->timer.initial)
+		FAIL("current count %#llx above initial %#x", (unsigned long long)v,
+		     vl->timer.initial);
+}
+
+static void tick_both(void)
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t fired;
+
+		vlapic_tick(&cpu[i], now);
+		fired = cpu[i].timer.fired;
+		vlapic_tick(&cpu[i], now);
+		if (cpu[i].timer.fired != fired)
+			FAIL("second tick at the same time fired again");
+		if (vlapic_next_deadline(&cpu[i], now) <= now)
+			FAIL("deadline %llu not after now %llu after a tick",
+			     (unsigned long long)vlapic_next_deadline(&cpu[i], now),
+			     (unsigned long long)now);
+	}
+}
+
+static uint32_t pick_msr(uint8_t b)
+{
+	if (b < 8)
+		return b < 4 ? 0x1b : 0x6e0;
+	return 0x800 + (b & 0x7f); /* mostly real registers, some beyond */
+}
+
+static void step(struct input *in)
+{
+	uint8_t op = (uint8_t)take(in, 1);
+	struct vlapic *vl = &cpu[op & 1];
+	static const unsigned sizes[4] = {1, 2, 4, 8};
+	uint64_t v;
+	uint8_t vec;
+
+	switch ((op >> 1) % 12) {
+	case 0:
+		vlapic_mmio_read(vl, (uint32_t)take(in, 2) & 0x1fff, sizes[take(in, 1) & 3], now,
+				 &v);
+		break;
+	case 1:
+	case 2: {
+		/* mostly aligned 4-byte writes to real registers */
+		uint32_t off = (uint32_t)take(in, 1) << 4, size = (op & 0x80) ? 4 : sizes[op & 3];
+
+		vlapic_mmio_write(vl, off | ((op & 0x40) ? 0 : (op & 0xf)), size, take(in, 4), now);
+		break;
+	}
+	case 3:
+		vlapic_msr_read(vl, pick_msr((uint8_t)take(in, 1)), now, &v);
+		break;
+	case 4:
+		vlapic_msr_write(vl, pick_msr((uint8_t)take(in, 1)), take(in, 8), now);
+		break;
+	case 5:
+		now += take(in, 1) << (take(in, 1) & 31);
+		tick_both();
+		break;
+	case 6:
+		vec = (uint8_t)take(in, 1);
+		vlapic_accept(vl, vec, vec & 1);
+		break;
+	case 7: {
+		int p = vlapic_pending_vector(vl);
+
+		if (p >= 0 && !vlapic_ack(vl, (uint8_t)p))
+			FAIL("pending vector %d not in IRR", p);
+		break;
+	}
+	case 8:
+		vlapic_eoi(vl);
+		break;
+	case 9:
+		vlapic_lint(vl, (unsigned)take(in, 1) % 3);
+		break;
+	case 10:
+		vlapic_take_sipi(vl, &vec);
+		vl->nmi_pending = vl->extint_pending = false;
+		break;
+	default:
+		if (take(in, 1) == 0x5a)
+			vlapic_init_signal(vl);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = {data, size};
+	struct vlapic_ops ops = {.ipi = route, .eoi = eoi_cb};
+
+	for (uint32_t i = 0; i < 2; i++) {
+		struct vlapic_config cfg = {.apic_id = i,
+					    .is_bsp = i == 0,
+					    .x2apic = true,
+					    .tsc_deadline = true,
+					    .eoi_suppression = data && size && (data[0] & 1),
+					    .timer_hz = 1000000 + (size * 7919) % 1000000000,
+					    .tsc_hz = 2000000000,
+					    .tsc_offset = size};
+
+		if (vlapic_init(&cpu[i], &cfg, &ops))
+			FAIL("init failed");
+	}
+	now = 0;
+	while (in.n) {
+		step(&in);
+		check(&cpu[0]);
+		check(&cpu[1]);
+	}
+	return 0;
+}
