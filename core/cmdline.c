@@ -106,6 +106,7 @@ static bool parse_console(struct token v, struct hv_options *opt)
 
 	if (tok_eq(v, "none")) {
 		opt->console_port = 0;
+		opt->console_given = true;
 		return true;
 	}
 	if (!parse_console_port(name, &port))
@@ -114,6 +115,7 @@ static bool parse_console(struct token v, struct hv_options *opt)
 		return false;
 	opt->console_port = port;
 	opt->console_baud = baud;
+	opt->console_given = true;
 	return true;
 }
 
@@ -124,12 +126,14 @@ static bool parse_loglevel(struct token v, struct hv_options *opt)
 	for (size_t i = 0; i < ARRAY_SIZE(loglevel_names); i++) {
 		if (tok_eq(v, loglevel_names[i])) {
 			opt->loglevel = (int)i;
+			opt->loglevel_given = true;
 			return true;
 		}
 	}
 	if (!parse_u64(v.s, v.len, &n) || n > LOG_DEBUG)
 		return false;
 	opt->loglevel = (int)n;
+	opt->loglevel_given = true;
 	return true;
 }
 

@@ -30,18 +30,15 @@ static void guest_report_exits(const struct guest *g)
 	pr_info("guest %s: exits: %s\n", g->name, used ? buf : "none");
 }
 
-void guest_stop(struct guest *g, const char *fmt, ...)
+static void guest_vstop(struct guest *g, enum guest_stop_kind kind, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	spin_lock(&g->lock);
 	if (g->state == GUEST_STOPPED) {
 		spin_unlock(&g->lock);
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
-	va_end(ap);
+	g->stop_kind = kind;
 	__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_RELEASE);
 	spin_unlock(&g->lock);
 
@@ -49,6 +46,24 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 	pr_info("guest %s: stopped: %s\n", g->name, g->stop_reason);
 	for (uint32_t i = 0; i < g->vcpu_count; i++)
 		sched_kick(g->vcpus[i].pcpu);
+}
+
+void guest_stop(struct guest *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	guest_vstop(g, GUEST_STOP_CRASH, fmt, ap);
+	va_end(ap);
+}
+
+void guest_stop_as(struct guest *g, enum guest_stop_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	guest_vstop(g, kind, fmt, ap);
+	va_end(ap);
 }
 
 static __noreturn void apply_when_idle(enum config_idle idle)
@@ -71,8 +86,13 @@ static __noreturn void apply_when_idle(enum config_idle idle)
 
 void part_vcpu_exited(struct vcpu *vcpu)
 {
-	if (vcpu->index == 0)
+	if (vcpu->index == 0) {
 		guest_report_exits(vcpu->guest);
+		if (part_restart(vcpu->guest)) {
+			sched_assign(vcpu); /* this CPU runs it again, at once */
+			return;
+		}
+	}
 	if (__atomic_sub_fetch(&part_vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
 		apply_when_idle(part_when_idle());
 }

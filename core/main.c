@@ -73,6 +73,29 @@ static bool report_vmx(uint32_t online)
  * Returns only when there is nothing to run (no hv.cfg, no guest built);
  * a bad hv.cfg stops the boot.
  */
+/*
+ * [hypervisor] console and log from hv.cfg.  The command line wins where it
+ * gave the same option: it is what an operator types at the boot prompt to
+ * override a stick's config.  A UEFI boot from the firmware's boot manager
+ * has no command line, so there hv.cfg is the only way to pick a console.
+ */
+static void apply_hv_settings(const struct config_hypervisor *hv)
+{
+	if (hv->key_line[CONFIG_HKEY_LOG] && !hv_opts.loglevel_given)
+		log_level = hv->loglevel;
+	if (!hv->key_line[CONFIG_HKEY_CONSOLE] || hv_opts.console_given)
+		return;
+	if (hv->console_port == hv_opts.console_port && hv->console_baud == hv_opts.console_baud)
+		return;
+	pr_info("console: moving to port 0x%x at %u baud (hv.cfg line %u)\n", hv->console_port,
+		hv->console_baud, hv->key_line[CONFIG_HKEY_CONSOLE]);
+	serial_flush();
+	serial_init(hv->console_port, hv->console_baud);
+	hv_opts.console_port = hv->console_port;
+	hv_opts.console_baud = hv->console_baud;
+	pr_info("console: from hv.cfg line %u\n", hv->key_line[CONFIG_HKEY_CONSOLE]);
+}
+
 static void run_guests(bool vmx_ok)
 {
 	static struct hv_config cfg;
@@ -87,8 +110,7 @@ static void run_guests(bool vmx_ok)
 	default:
 		break;
 	}
-	if (cfg.hv.key_line[CONFIG_HKEY_LOG])
-		log_level = cfg.hv.loglevel;
+	apply_hv_settings(&cfg.hv);
 	if (!vmx_ok)
 		return; /* already reported: no VT-x, no guests */
 	if (vmx_setup_controls(err, sizeof(err))) {

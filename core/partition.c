@@ -26,6 +26,8 @@ struct guest guests[CONFIG_MAX_GUESTS];
 uint32_t guest_count;
 
 static enum config_idle when_idle;
+/* The loaders use static buffers: one guest (re)loads at a time. */
+static spinlock_t load_lock = SPINLOCK_INIT;
 /* vCPUs entered and not yet ended (core/guest_stop.c counts them down) */
 volatile uint32_t part_vcpus_running;
 
@@ -174,6 +176,19 @@ static int part_load(struct guest *g, const struct config_guest *c)
 			 c->kernel);
 }
 
+/* The VT-x side: bitmaps, then a VMCS per vCPU.  On failure the few pages
+ * already taken are not given back: only a machine that is out of memory
+ * gets here, and the guest is then not started. */
+static int part_arch_create(struct guest *g, const struct config_guest *c)
+{
+	if (guest_arch_create(g))
+		return part_fail(c, "no memory left for its VMX bitmaps");
+	for (uint32_t i = 0; i < g->vcpu_count; i++)
+		if (vcpu_arch_create(&g->vcpus[i]))
+			return part_fail(c, "no memory left for the VMCS of vcpu %u", i);
+	return 0;
+}
+
 /* Build guest slot g from c.  On failure the slot stays GUEST_EMPTY; the
  * memory already taken is given back. */
 static int part_create(struct guest *g, const struct config_guest *c, uint32_t id)
@@ -183,7 +198,7 @@ static int part_create(struct guest *g, const struct config_guest *c, uint32_t i
 	g->name = c->name;
 	g->cfg = c;
 	if (part_place_vcpus(g, c) || part_memory(g, c) || part_load(g, c) ||
-	    guest_arch_create(g)) {
+	    part_arch_create(g, c)) {
 		if (g->ept.pt.root)
 			ept_destroy(&g->ept);
 		if (g->mem_hpa)
@@ -191,8 +206,6 @@ static int part_create(struct guest *g, const struct config_guest *c, uint32_t i
 		g->state = GUEST_EMPTY;
 		return -1;
 	}
-	for (uint32_t i = 0; i < g->vcpu_count; i++)
-		vcpu_arch_create(&g->vcpus[i]);
 	vdev_info_attach(g);
 	g->state = GUEST_READY;
 	return 0;
@@ -224,6 +237,44 @@ void part_start_all(void)
 		/* the boot vCPU; the others wait for an INIT/SIPI nobody sends yet */
 		sched_assign(&g->vcpus[0]);
 	}
+}
+
+/* Back to the state part_create() left: RAM zeroed, vCPUs at reset. */
+static void part_reset(struct guest *g)
+{
+	memset((void *)(uintptr_t)g->mem_hpa, 0, g->mem_size);
+	for (uint32_t i = 0; i < g->vcpu_count; i++) {
+		struct vcpu_arch *a = &g->vcpus[i].arch;
+
+		memset(&a->boot, 0, sizeof(a->boot));
+		memset(a->gpr, 0, sizeof(a->gpr));
+		a->cr2 = 0;
+		a->launched = 0;
+		g->vcpus[i].irq_pending = false;
+	}
+	memset(g->exits, 0, sizeof(g->exits));
+	g->console.len = 0;
+}
+
+bool part_restart(struct guest *g)
+{
+	const struct config_guest *c = g->cfg;
+	enum config_action act = g->stop_kind == GUEST_STOP_POWEROFF ? c->on_poweroff : c->on_crash;
+	int rc;
+
+	if (g->stop_kind == GUEST_STOP_FATAL || act != CONFIG_ACTION_RESTART)
+		return false;
+	spin_lock(&load_lock);
+	part_reset(g);
+	rc = part_load(g, c);
+	spin_unlock(&load_lock);
+	if (rc)
+		return false;
+	g->restarts++;
+	pr_info("guest %s: restarting (restart %u)\n", g->name, g->restarts);
+	g->stop_reason[0] = '\0';
+	__atomic_store_n(&g->state, GUEST_RUNNING, __ATOMIC_RELEASE);
+	return true;
 }
 
 void part_set_when_idle(enum config_idle idle)

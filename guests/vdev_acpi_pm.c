@@ -28,7 +28,7 @@
 #define TMR_LEN	      4
 #define TMR_STS_SHIFT 31 /* TMR_STS: bit 31 of the 32-bit timer changed */
 #define EN_MASK                                                                                    \
-	(VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN | VACPI_PM1_SLPBTN | VACPI_PM1_RTC |    \
+	(VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN | VACPI_PM1_SLPBTN | VACPI_PM1_RTC |     \
 	 VACPI_PM1_PCIEXP_WAKE)
 /* Status bits that raise the SCI when enabled (PCIEXP_WAKE in PM1_EN is a disable bit) */
 #define SCI_SOURCES                                                                                \
@@ -49,8 +49,7 @@ uint32_t vacpi_pm_timer(vdev_time_ns now)
 }
 
 /* Which register block byte port belongs to, and the offset in it. */
-static enum pm_reg reg_of(const struct vacpi_pm *pm, uint32_t port, bool byte_access,
-			  unsigned *off)
+static enum pm_reg reg_of(const struct vacpi_pm *pm, uint32_t port, bool byte_access, unsigned *off)
 {
 	if (port - pm->evt_port < EVT_LEN) {
 		*off = port - pm->evt_port;
@@ -147,7 +146,8 @@ static void write_cnt(struct vacpi_pm *pm, unsigned off, uint8_t v)
 
 	pm->cnt = (uint16_t)((pm->cnt & ~lane) | (bits & CNT_RW_MASK));
 	if (bits & ACPI_PM1_SLP_EN) /* SLP_TYP comes with SLP_EN in the same byte */
-		enter_sleep(pm, (uint8_t)((bits & ACPI_PM1_SLP_TYP_MASK) >> ACPI_PM1_SLP_TYP_SHIFT));
+		enter_sleep(pm,
+			    (uint8_t)((bits & ACPI_PM1_SLP_TYP_MASK) >> ACPI_PM1_SLP_TYP_SHIFT));
 }
 
 static void write_reset(struct vacpi_pm *pm, uint8_t v)

@@ -23,11 +23,11 @@
 #include <hv/vdev_pci.h>
 #include <hv/lib.h>
 
-#define ADDR_WRITABLE	(VPCI_ADDR_ENABLE | GENMASK(23, 2))
-#define ADDR_BUS_SHIFT	16
+#define ADDR_WRITABLE	 (VPCI_ADDR_ENABLE | GENMASK(23, 2))
+#define ADDR_BUS_SHIFT	 16
 #define ADDR_DEVFN_SHIFT 8
-#define ADDR_REG_MASK	0xFC
-#define HB_REVISION	0x02
+#define ADDR_REG_MASK	 0xFC
+#define HB_REVISION	 0x02
 /* A host bridge decodes memory and masters; it has no I/O BARs nor INTx. */
 #define HB_CMD_WRITABLE (VPCI_CMD_MEMORY | VPCI_CMD_MASTER | VPCI_CMD_PARITY | VPCI_CMD_SERR)
 
@@ -62,8 +62,8 @@ uint32_t vpci_cfg_read(struct vpci *pci, uint8_t bus, uint8_t devfn, uint16_t re
 	if (natural(reg, size))
 		return f->ops->read(f->ctx, reg, size) & ones(size);
 	for (unsigned i = 0; i < size; i++) { /* misaligned: byte by byte */
-		uint32_t b = reg + i < VPCI_CFG_SIZE ? f->ops->read(f->ctx, (uint16_t)(reg + i), 1)
-						     : 0xFF;
+		uint32_t b =
+		    reg + i < VPCI_CFG_SIZE ? f->ops->read(f->ctx, (uint16_t)(reg + i), 1) : 0xFF;
 		v |= (b & 0xFF) << (8 * i);
 	}
 	return v;
@@ -179,7 +179,8 @@ static void ecam_write32(struct vpci *pci, uint64_t off, unsigned size, uint32_t
 uint64_t vpci_ecam_read(struct vpci *pci, uint64_t offset, unsigned size)
 {
 	if (size == 8)
-		return ecam_read32(pci, offset, 4) | (uint64_t)ecam_read32(pci, offset + 4, 4) << 32;
+		return ecam_read32(pci, offset, 4) | (uint64_t)ecam_read32(pci, offset + 4, 4)
+							 << 32;
 	return ecam_read32(pci, offset, MIN(size, 4u));
 }
 
@@ -210,8 +211,8 @@ int vpci_add_func(struct vpci *pci, uint8_t bus, uint8_t devfn, const struct vpc
 				 devfn & 7, why);
 		return -1;
 	}
-	pci->funcs[pci->nfuncs++] = (struct vpci_func){
-	    .bus = bus, .devfn = devfn, .ops = ops, .ctx = ctx};
+	pci->funcs[pci->nfuncs++] =
+	    (struct vpci_func){.bus = bus, .devfn = devfn, .ops = ops, .ctx = ctx};
 	return 0;
 }
 
@@ -257,7 +258,7 @@ static void emu_write(void *ctx, uint16_t reg, unsigned size, uint32_t val)
 		uint8_t b = (uint8_t)(val >> (8 * i)), *c = &emu->cfg[reg + i];
 
 		*c = (uint8_t)((*c & ~emu->wmask[reg + i]) | (b & emu->wmask[reg + i]));
-		*c &= (uint8_t)~(b & emu->w1cmask[reg + i]);
+		*c &= (uint8_t) ~(b & emu->w1cmask[reg + i]);
 	}
 }
 

@@ -29,23 +29,23 @@
 #include <hv/vdev_pit.h>
 #include <hv/lib.h>
 
-#define CW_SC_SHIFT   6
+#define CW_SC_SHIFT    6
 #define CW_SC_READBACK 3
-#define CW_RW_SHIFT   4
-#define CW_RW_MASK    3
-#define CW_RW_LATCH   0
-#define CW_RW_LSB     1
-#define CW_RW_MSB     2
-#define CW_RW_LOHI    3
-#define CW_M_SHIFT    1
-#define CW_BCD	      BIT(0)
-#define RB_NO_COUNT   BIT(5) /* read-back: 0 = latch count */
-#define RB_NO_STATUS  BIT(4) /* read-back: 0 = latch status */
-#define ST_OUT	      BIT(7)
-#define ST_NULL_COUNT BIT(6)
-#define NO_TICK	      UINT64_MAX
-#define CH_IRQ	      0 /* channel 0 drives IRQ0 */
-#define CH_GATED      2 /* channel 2's gate is port 0x61 bit 0 */
+#define CW_RW_SHIFT    4
+#define CW_RW_MASK     3
+#define CW_RW_LATCH    0
+#define CW_RW_LSB      1
+#define CW_RW_MSB      2
+#define CW_RW_LOHI     3
+#define CW_M_SHIFT     1
+#define CW_BCD	       BIT(0)
+#define RB_NO_COUNT    BIT(5) /* read-back: 0 = latch count */
+#define RB_NO_STATUS   BIT(4) /* read-back: 0 = latch status */
+#define ST_OUT	       BIT(7)
+#define ST_NULL_COUNT  BIT(6)
+#define NO_TICK	       UINT64_MAX
+#define CH_IRQ	       0 /* channel 0 drives IRQ0 */
+#define CH_GATED       2 /* channel 2's gate is port 0x61 bit 0 */
 
 static uint32_t modulus(const struct vpit_channel *ch)
 {
@@ -151,7 +151,8 @@ static void start(struct vpit_channel *ch, uint64_t t, uint32_t count)
 
 static uint16_t to_bcd(uint32_t v)
 {
-	return (uint16_t)(v % 10 | (v / 10 % 10) << 4 | (v / 100 % 10) << 8 | (v / 1000 % 10) << 12);
+	return (uint16_t)(v % 10 | (v / 10 % 10) << 4 | (v / 100 % 10) << 8 |
+			  (v / 1000 % 10) << 12);
 }
 
 static uint32_t from_bcd(uint16_t v)
@@ -376,7 +377,8 @@ static void write_byte(struct vpit *pit, uint32_t port, uint8_t v, vdev_time_ns 
 	uint64_t t = vpit_ticks(now);
 
 	if (port == VPIT_PORT_B) {
-		pit->port_b = v & (VPIT_B_GATE2 | VPIT_B_SPKR | VPIT_B_PARITY_DIS | VPIT_B_IOCHK_DIS);
+		pit->port_b =
+		    v & (VPIT_B_GATE2 | VPIT_B_SPKR | VPIT_B_PARITY_DIS | VPIT_B_IOCHK_DIS);
 		set_gate(&pit->ch[CH_GATED], v & VPIT_B_GATE2, t);
 	} else if (port == VPIT_PORT_CTRL) {
 		write_control(pit, v, t);
@@ -419,8 +421,7 @@ uint32_t vpit_io_read(struct vpit *pit, uint16_t port, unsigned size, vdev_time_
 	return v;
 }
 
-void vpit_io_write(struct vpit *pit, uint16_t port, unsigned size, uint32_t val,
-		   vdev_time_ns now)
+void vpit_io_write(struct vpit *pit, uint16_t port, unsigned size, uint32_t val, vdev_time_ns now)
 {
 	vpit_tick(pit, now);
 	for (unsigned i = 0; i < size && i < 4; i++)

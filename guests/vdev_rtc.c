@@ -21,11 +21,18 @@
  * A is not the normal 32.768 kHz setting), so Linux's UIP dance always
  * completes, after at most a few 100 us retries.
  *
- * Not modelled, and why: interrupts (periodic, alarm, update-ended: IRQ 8
- * is never raised and register C reads 0; Linux boots and reads the clock
- * without them, only /dev/rtc users would miss them); writing the time
- * (read-only by design; SET and the divider do not stop the clock); the
- * square-wave output; daylight-saving adjustment (DSE stored only).
+ * Interrupts: register C's PF (periodic, at the rate A's RS bits select
+ * from the 32.768 kHz time base) and UF (update ended, at each second
+ * boundary; not while SET) are computed from the events between the last
+ * read of C and now; IRQF = PF&PIE | UF&UIE, and IRQ 8 follows IRQF, so it
+ * stays high until the guest reads C, as on the chip.  Rate and SET changes
+ * apply to the whole interval since C was last read (an approximation no
+ * driver can observe: rtc-cmos reads C in its interrupt handler).
+ *
+ * Not modelled, and why: the alarm (AF never sets; Linux only arms it for
+ * wake-up alarms from user space); writing the time (read-only by design;
+ * SET and the divider do not stop the clock); the square-wave output;
+ * daylight-saving adjustment (DSE stored only).
  */
 #include <hv/vdev_rtc.h>
 #include <hv/lib.h>
@@ -35,6 +42,7 @@
 #define SECS_PER_DAY	  86400
 #define A_DV_MASK	  GENMASK(6, 4)
 #define A_DV_NORMAL	  (2 << 4) /* 32.768 kHz time base, dividers running */
+#define A_RS_MASK	  GENMASK(3, 0)
 
 static bool is_time_reg(uint8_t idx)
 {
@@ -131,6 +139,74 @@ static bool update_in_progress(const struct vrtc *rtc, vdev_time_ns now)
 	return now % NSEC_PER_SEC >= NSEC_PER_SEC - VRTC_UIP_NS;
 }
 
+static uint64_t base_ticks(vdev_time_ns now)
+{
+	return now / NSEC_PER_SEC * VRTC_HZ + now % NSEC_PER_SEC * VRTC_HZ / NSEC_PER_SEC;
+}
+
+/* Periodic interrupt period in 32.768 kHz ticks (data sheet table 5), 0 for none. */
+static uint64_t period_ticks(const struct vrtc *rtc)
+{
+	unsigned rs = rtc->cmos[VRTC_REG_A] & A_RS_MASK;
+
+	if (rs == 0)
+		return 0;
+	if (rs <= 2) /* 256 Hz and 128 Hz, as with the 4.194 MHz time base */
+		return 64ULL << rs;
+	return 1ULL << (rs - 1);
+}
+
+/* PF and UF for the events in (c_cleared, now], plus IRQF. */
+static uint8_t flags(const struct vrtc *rtc, vdev_time_ns now)
+{
+	uint64_t p = period_ticks(rtc);
+	uint8_t b = rtc->cmos[VRTC_REG_B], c = 0;
+
+	if (p && base_ticks(now) / p > base_ticks(rtc->c_cleared) / p)
+		c |= VRTC_C_PF;
+	if (!(b & VRTC_B_SET) && now / NSEC_PER_SEC > rtc->c_cleared / NSEC_PER_SEC)
+		c |= VRTC_C_UF;
+	if (((c & VRTC_C_PF) && (b & VRTC_B_PIE)) || ((c & VRTC_C_UF) && (b & VRTC_B_UIE)))
+		c |= VRTC_C_IRQF;
+	return c;
+}
+
+static void update_irq(struct vrtc *rtc, vdev_time_ns now)
+{
+	bool level = flags(rtc, now) & VRTC_C_IRQF;
+
+	if (level == rtc->irq_level)
+		return;
+	rtc->irq_level = level;
+	vdev_irq_set(&rtc->irq, level);
+}
+
+static vdev_time_ns ticks_to_ns(uint64_t k)
+{
+	uint64_t frac = k % VRTC_HZ * NSEC_PER_SEC;
+
+	return k / VRTC_HZ * NSEC_PER_SEC + (frac + VRTC_HZ - 1) / VRTC_HZ;
+}
+
+vdev_time_ns vrtc_next_deadline(const struct vrtc *rtc, vdev_time_ns now)
+{
+	uint64_t p = period_ticks(rtc), d = VDEV_NEVER;
+	uint8_t b = rtc->cmos[VRTC_REG_B];
+
+	if (flags(rtc, now) & VRTC_C_IRQF)
+		return VDEV_NEVER;
+	if ((b & VRTC_B_PIE) && p)
+		d = ticks_to_ns((base_ticks(now) / p + 1) * p);
+	if ((b & VRTC_B_UIE) && !(b & VRTC_B_SET))
+		d = MIN(d, (now / NSEC_PER_SEC + 1) * NSEC_PER_SEC);
+	return d;
+}
+
+void vrtc_tick(struct vrtc *rtc, vdev_time_ns now)
+{
+	update_irq(rtc, now);
+}
+
 static uint8_t read_reg(struct vrtc *rtc, vdev_time_ns now)
 {
 	uint8_t idx = rtc->index, v;
@@ -141,9 +217,9 @@ static uint8_t read_reg(struct vrtc *rtc, vdev_time_ns now)
 	case VRTC_REG_A:
 		v = rtc->cmos[VRTC_REG_A] & (uint8_t)~VRTC_A_UIP;
 		return update_in_progress(rtc, now) ? (uint8_t)(v | VRTC_A_UIP) : v;
-	case VRTC_REG_C: /* flags clear on read (no interrupt source sets them) */
-		v = rtc->cmos[VRTC_REG_C];
-		rtc->cmos[VRTC_REG_C] = 0;
+	case VRTC_REG_C: /* flags clear on read */
+		v = flags(rtc, now);
+		rtc->c_cleared = now;
 		return v;
 	case VRTC_REG_D: /* valid RAM and time: the "battery" is good */
 		return VRTC_D_VRT;
@@ -174,9 +250,11 @@ static void write_reg(struct vrtc *rtc, uint8_t v)
 	}
 }
 
-void vrtc_init(struct vrtc *rtc, uint64_t epoch_seconds)
+void vrtc_init(struct vrtc *rtc, uint64_t epoch_seconds, const struct vdev_irq_line *irq)
 {
 	memset(rtc, 0, sizeof(*rtc));
+	if (irq)
+		rtc->irq = *irq;
 	rtc->epoch_at_start = epoch_seconds;
 	rtc->cmos[VRTC_REG_A] = A_DV_NORMAL | 0x6; /* 1024 Hz rate select */
 	rtc->cmos[VRTC_REG_B] = VRTC_B_24H;
@@ -210,13 +288,13 @@ uint32_t vrtc_io_read(struct vrtc *rtc, uint16_t port, unsigned size, vdev_time_
 
 	for (unsigned i = 0; i < size && i < 4; i++)
 		v |= (uint32_t)read_byte(rtc, (uint32_t)port + i, now) << (8 * i);
+	update_irq(rtc, now);
 	return v;
 }
 
-void vrtc_io_write(struct vrtc *rtc, uint16_t port, unsigned size, uint32_t val,
-		   vdev_time_ns now)
+void vrtc_io_write(struct vrtc *rtc, uint16_t port, unsigned size, uint32_t val, vdev_time_ns now)
 {
-	(void)now;
 	for (unsigned i = 0; i < size && i < 4; i++)
 		write_byte(rtc, (uint32_t)port + i, (uint8_t)(val >> (8 * i)));
+	update_irq(rtc, now);
 }

@@ -77,8 +77,9 @@ static void check_readback(const struct vpit *pit, vdev_time_ns now)
 		if ((st & 0x3F) != (ch->rw << 4 | ch->mode << 1 | ch->bcd))
 			abort();
 		lo = (uint8_t)vpit_io_read(&copy, (uint16_t)(VPIT_PORT_CH0 + c), 1, now);
-		hi = ch->rw == 3 ? (uint8_t)vpit_io_read(&copy, (uint16_t)(VPIT_PORT_CH0 + c), 1, now)
-				 : 0;
+		hi = ch->rw == 3
+			 ? (uint8_t)vpit_io_read(&copy, (uint16_t)(VPIT_PORT_CH0 + c), 1, now)
+			 : 0;
 		if (ch->bcd && ch->rw == 3 && !bcd_valid((uint16_t)(hi << 8 | lo)))
 			abort();
 		if (c == 2 && !!(st & 0x80) != !!(vpit_io_read(&copy, VPIT_PORT_B, 1, now) & 0x20))

@@ -201,6 +201,26 @@ static void test_bad_option_truncated(void)
 	CHECK(strncmp(opt.bad_option, longopt, sizeof(opt.bad_option) - 1) == 0);
 }
 
+/* Which options were given: hv.cfg's [hypervisor] settings yield to them. */
+static void test_given_flags(void)
+{
+	CHECK_OK("");
+	CHECK(!opt.console_given);
+	CHECK(!opt.loglevel_given);
+	CHECK_OK("console=com2");
+	CHECK(opt.console_given);
+	CHECK(!opt.loglevel_given);
+	CHECK_OK("console=none loglevel=debug");
+	CHECK(opt.console_given);
+	CHECK(opt.loglevel_given);
+	CHECK_OK("loglevel=1");
+	CHECK(!opt.console_given);
+	CHECK(opt.loglevel_given);
+	CHECK_BAD("console=com9 loglevel=bogus", "console=com9");
+	CHECK(!opt.console_given);
+	CHECK(!opt.loglevel_given);
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -211,5 +231,6 @@ int main(void)
 	RUN(test_several_options);
 	RUN(test_bad_options);
 	RUN(test_bad_option_truncated);
+	RUN(test_given_flags);
 	return test_summary();
 }

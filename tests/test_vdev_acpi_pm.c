@@ -7,6 +7,7 @@
  */
 #include "test.h"
 #include <hv/vdev_acpi_pm.h>
+#include <hv/vdev_pit.h>
 
 static struct vacpi_pm pm;
 static unsigned poweroffs, resets, refused, sci_changes;
@@ -79,7 +80,7 @@ static void test_s5_poweroff(void)
 	CHECK_EQ(vacpi_pm_io_read(&pm, 0x604, 2, 0) & ACPI_PM1_SCI_EN, ACPI_PM1_SCI_EN);
 	vacpi_pm_io_write(&pm, 0x600, 2, VACPI_PM1_WAK_STS, 0); /* clear WAK_STS */
 	cnt = (uint16_t)vacpi_pm_io_read(&pm, 0x604, 2, 0);
-	cnt &= (uint16_t)~(ACPI_PM1_SLP_TYP_MASK | ACPI_PM1_SLP_EN);
+	cnt &= (uint16_t) ~(ACPI_PM1_SLP_TYP_MASK | ACPI_PM1_SLP_EN);
 	cnt |= 5 << ACPI_PM1_SLP_TYP_SHIFT;
 	vacpi_pm_io_write(&pm, 0x604, 2, cnt, 0);
 	CHECK_EQ(poweroffs, 0);
@@ -121,7 +122,7 @@ static void test_reset_register(void)
 	vacpi_pm_io_write(&pm, 0xcf9, 1, 0x06, 0);
 	CHECK_EQ(resets, 1);
 	CHECK_EQ(vacpi_pm_io_read(&pm, 0xcf9, 1, 0), 0x02); /* RST_CPU self-clears */
-	vacpi_pm_io_write(&pm, 0xcf8, 4, 0x80000000, 0);   /* a PCI address, not a reset */
+	vacpi_pm_io_write(&pm, 0xcf8, 4, 0x80000000, 0);    /* a PCI address, not a reset */
 	CHECK_EQ(resets, 1);
 	vacpi_pm_io_write(&pm, 0xcf9, 1, 0x0e, 0);
 	CHECK_EQ(resets, 2);
@@ -191,6 +192,36 @@ static void test_tmr_sts_and_sci(void)
 	CHECK_EQ(vacpi_pm_io_read(&pm, 0x602, 2, 0), 0);
 }
 
+/*
+ * drivers/clocksource/acpi_pm.c verify_pmtmr_rate with asm/mach_timer.h:
+ * the PM timer must advance within 5% of the expected count while PIT
+ * channel 2 counts CALIBRATE_LATCH (30 ms) in mode 0.
+ */
+static void test_linux_verify_pmtmr_rate(void)
+{
+	const uint32_t latch = (uint32_t)((VPIT_HZ * 30 + 500) / 1000);
+	const uint64_t expected = (latch * (VACPI_PM_TMR_HZ >> 10)) / (VPIT_HZ >> 10);
+	static struct vpit pit;
+	vdev_time_ns t = 3 * NSEC_PER_SEC + 4321;
+	uint32_t v1, v2, delta;
+	unsigned long count = 0;
+
+	setup();
+	vpit_init(&pit, NULL);
+	vpit_io_write(&pit, 0x61, 1, (vpit_io_read(&pit, 0x61, 1, t) & ~0x02u) | 0x01, t);
+	vpit_io_write(&pit, 0x43, 1, 0xb0, t += 1000);
+	vpit_io_write(&pit, 0x42, 1, latch & 0xff, t += 1000);
+	vpit_io_write(&pit, 0x42, 1, latch >> 8, t += 1000);
+	v1 = vacpi_pm_io_read(&pm, 0x608, 4, t += 1000);
+	do {
+		count++;
+	} while (!(vpit_io_read(&pit, 0x61, 1, t += 1000) & 0x20) && count < 1000000);
+	v2 = vacpi_pm_io_read(&pm, 0x608, 4, t += 1000);
+	delta = v2 - v1;
+	CHECK(delta >= expected * 19 / 20 && delta <= expected * 21 / 20);
+	CHECK(delta >= expected - 10 && delta <= expected + 10);
+}
+
 int main(void)
 {
 	RUN(test_ports);
@@ -199,5 +230,6 @@ int main(void)
 	RUN(test_reset_register);
 	RUN(test_pm_timer);
 	RUN(test_tmr_sts_and_sci);
+	RUN(test_linux_verify_pmtmr_rate);
 	return test_summary();
 }

@@ -104,7 +104,7 @@ static void test_host_bridge_header(void)
 	setup(0, 255);
 	CHECK_EQ(conf1_read(0, 0, 0x00, 4), 0x29c08086);
 	CHECK_EQ(conf1_read(0, 0, 0x08, 4) >> 8, 0x060000);
-	CHECK_EQ(conf1_read(0, 0, 0x0e, 1), 0);	   /* header type 0, single function */
+	CHECK_EQ(conf1_read(0, 0, 0x0e, 1), 0);	       /* header type 0, single function */
 	CHECK_EQ(conf1_read(0, 0, 0x06, 2) & 0x10, 0); /* no capability list */
 	CHECK_EQ(conf1_read(0, 0, 0x34, 1), 0);
 	/* read-only: IDs, class, BARs (sizing reads back 0: not implemented) */
@@ -145,9 +145,8 @@ static void test_ecam_and_conf1_agree(void)
 				if (reg % size)
 					continue;
 				a = conf1_read(0, (uint8_t)devfn, (uint8_t)reg, size);
-				b = (uint32_t)vpci_ecam_read(&pci, ecam_off(0, (uint8_t)devfn,
-									  (uint16_t)reg),
-							     size);
+				b = (uint32_t)vpci_ecam_read(
+				    &pci, ecam_off(0, (uint8_t)devfn, (uint16_t)reg), size);
 				bad += a != b;
 			}
 		}
@@ -176,7 +175,7 @@ static void test_conf1_port_rules(void)
 	/* data at offsets within the dword */
 	CHECK_EQ(vpci_io_read(&pci, 0xcfe, 2), 0x29c0);
 	CHECK_EQ(vpci_io_read(&pci, 0xcff, 1), 0x29);
-	CHECK_EQ(vpci_io_read(&pci, 0xcfd, 2), 0xc080); /* misaligned word */
+	CHECK_EQ(vpci_io_read(&pci, 0xcfd, 2), 0xc080);	    /* misaligned word */
 	CHECK_EQ(vpci_io_read(&pci, 0xcfe, 4), 0xffff29c0); /* past 0xCFF: ones */
 	/* enable bit clear: all ones */
 	vpci_io_write(&pci, 0xcf8, 4, 0x00000000);
@@ -219,7 +218,8 @@ static void test_added_function(void)
 
 	setup(0, 255);
 	vpci_emu_init(&emu, 0x1af4, 0x1000, 0x020000, 1);
-	CHECK_EQ(vpci_add_func(&pci, 0, VPCI_DEVFN(2, 0), &vpci_emu_ops, &emu, err, sizeof(err)), 0);
+	CHECK_EQ(vpci_add_func(&pci, 0, VPCI_DEVFN(2, 0), &vpci_emu_ops, &emu, err, sizeof(err)),
+		 0);
 	CHECK_EQ(probe_bus_conf1(0), 2);
 	CHECK_EQ(conf1_read(0, VPCI_DEVFN(2, 0), 0, 4), 0x10001af4);
 	/* status error bits are write-1-to-clear */

@@ -11,9 +11,9 @@
 #include "test.h"
 #include <hv/vdev_pit.h>
 
-#define IO_NS	700ULL	      /* guest time one port access takes in the fake machine */
-#define TSC_HZ	2900000000ULL /* the fake TSC */
-#define CAL_MS	10
+#define IO_NS	  700ULL	/* guest time one port access takes in the fake machine */
+#define TSC_HZ	  2900000000ULL /* the fake TSC */
+#define CAL_MS	  10
 #define CAL_LATCH (VPIT_HZ / (1000 / CAL_MS))
 
 static struct vpit pit;

@@ -2,8 +2,9 @@
  * test_vdev_rtc.c - unit tests of the virtual MC146818 RTC
  * (guests/vdev_rtc.c): date conversion against the host's gmtime_r, BCD and
  * binary, 24- and 12-hour formats, the century byte, read-only time,
- * registers A-D, CMOS RAM, and Linux's UIP handshake
- * (drivers/rtc/lib/mc146818-lib.c) against a fake clock.
+ * registers A-D, CMOS RAM, the periodic and update-ended interrupts, and
+ * Linux's UIP handshake (drivers/rtc/lib/mc146818-lib.c) against a fake
+ * clock.
  */
 #include <time.h>
 
@@ -60,7 +61,7 @@ static void test_epoch_to_tm_matches_gmtime(void)
 
 static void test_bcd_24h(void)
 {
-	vrtc_init(&rtc, T_2026_11_22_185930);
+	vrtc_init(&rtc, T_2026_11_22_185930, NULL);
 	now = 0;
 	CHECK_EQ(cmos_read(VRTC_REG_B), 0x02);
 	CHECK_EQ(cmos_read(VRTC_SECONDS), 0x30);
@@ -80,7 +81,7 @@ static void test_bcd_24h(void)
 
 static void test_binary_and_12h(void)
 {
-	vrtc_init(&rtc, T_2026_11_22_185930);
+	vrtc_init(&rtc, T_2026_11_22_185930, NULL);
 	now = 0;
 	cmos_write(VRTC_REG_B, VRTC_B_DM_BIN | VRTC_B_24H);
 	CHECK_EQ(cmos_read(VRTC_SECONDS), 30);
@@ -92,7 +93,7 @@ static void test_binary_and_12h(void)
 	CHECK_EQ(cmos_read(VRTC_HOURS), 0x80 | 6);
 	cmos_write(VRTC_REG_B, 0); /* 12-hour BCD */
 	CHECK_EQ(cmos_read(VRTC_HOURS), 0x80 | 0x06);
-	vrtc_init(&rtc, 1795305600ULL); /* midnight: 12 AM */
+	vrtc_init(&rtc, 1795305600ULL, NULL); /* midnight: 12 AM */
 	cmos_write(VRTC_REG_B, 0);
 	CHECK_EQ(cmos_read(VRTC_HOURS), 0x12);
 	now = 12 * 3600 * NSEC_PER_SEC; /* noon: 12 PM */
@@ -101,7 +102,7 @@ static void test_binary_and_12h(void)
 
 static void test_registers(void)
 {
-	vrtc_init(&rtc, T_2026_11_22_185930);
+	vrtc_init(&rtc, T_2026_11_22_185930, NULL);
 	now = 0;
 	CHECK_EQ(cmos_read(VRTC_REG_A), 0x26);
 	CHECK_EQ(cmos_read(VRTC_REG_C), 0);
@@ -126,7 +127,7 @@ static void test_registers(void)
 	/* C and D are read-only, UIP is read-only, SET clears UIE */
 	cmos_write(VRTC_REG_C, 0xff);
 	cmos_write(VRTC_REG_D, 0x00);
-	CHECK_EQ(cmos_read(VRTC_REG_C), 0);
+	CHECK_EQ(cmos_read(VRTC_REG_C) & ~(VRTC_C_PF | VRTC_C_UF), 0); /* no IRQF, no AF */
 	CHECK_EQ(cmos_read(VRTC_REG_D), VRTC_D_VRT);
 	cmos_write(VRTC_REG_B, VRTC_B_SET | VRTC_B_UIE | VRTC_B_24H);
 	CHECK_EQ(cmos_read(VRTC_REG_B), VRTC_B_SET | VRTC_B_24H);
@@ -134,14 +135,14 @@ static void test_registers(void)
 	CHECK_EQ(vrtc_io_read(&rtc, 0x70, 1, 0), 0xff);
 	CHECK(vrtc_owns(0x70) && vrtc_owns(0x71) && !vrtc_owns(0x72));
 	vrtc_io_write(&rtc, 0x70, 1, VRTC_MDAY, 0);
-	CHECK_EQ(vrtc_io_read(&rtc, 0x71, 2, 0), 0xff22); /* 0x72 floats */
+	CHECK_EQ(vrtc_io_read(&rtc, 0x71, 2, 0), 0xff22);  /* 0x72 floats */
 	vrtc_io_write(&rtc, 0x70, 2, 0x0e | 0x55 << 8, 0); /* index 0x0e, then data 0x55 */
 	CHECK_EQ(cmos_read(0x0e), 0x55);
 }
 
 static void test_uip_window(void)
 {
-	vrtc_init(&rtc, T_2026_11_22_185930);
+	vrtc_init(&rtc, T_2026_11_22_185930, NULL);
 	now = 3 * NSEC_PER_SEC - VRTC_UIP_NS - 2 * IO_NS - 1;
 	CHECK_EQ(cmos_read(VRTC_REG_A) & VRTC_A_UIP, 0);
 	now = 3 * NSEC_PER_SEC - VRTC_UIP_NS - 2 * IO_NS;
@@ -191,7 +192,7 @@ static void test_linux_uip_handshake(void)
 {
 	unsigned worst = 0;
 
-	vrtc_init(&rtc, T_2026_11_22_185930);
+	vrtc_init(&rtc, T_2026_11_22_185930, NULL);
 	/* start at every phase of the second around the update */
 	for (uint64_t off = 0; off < 400000; off += 3331) {
 		uint8_t s = 0, m = 0, h = 0;
@@ -216,6 +217,84 @@ static void test_linux_uip_handshake(void)
 	CHECK_EQ(cmos_read(VRTC_REG_A) & VRTC_A_UIP, 0);
 }
 
+static unsigned irq_rises;
+static bool irq_high;
+
+static void irq8(void *ctx, uint32_t line, bool level)
+{
+	(void)ctx;
+	CHECK_EQ(line, 8);
+	if (level && !irq_high)
+		irq_rises++;
+	irq_high = level;
+}
+
+/* rtc-cmos with PIE at 1024 Hz: IRQ 8 high until C is read. */
+static void test_periodic_interrupt(void)
+{
+	struct vdev_irq_line l = {.set = irq8, .line = 8};
+	vdev_time_ns d;
+
+	vrtc_init(&rtc, T_2026_11_22_185930, &l);
+	irq_rises = 0;
+	irq_high = false;
+	now = 0;
+	CHECK_EQ(vrtc_next_deadline(&rtc, now), VDEV_NEVER);
+	cmos_write(VRTC_REG_B, VRTC_B_PIE | VRTC_B_24H);
+	d = vrtc_next_deadline(&rtc, now);
+	CHECK_EQ(d, 976563); /* 32 ticks of 32.768 kHz, rounded up */
+	vrtc_tick(&rtc, d - 1);
+	CHECK(!irq_high);
+	vrtc_tick(&rtc, d);
+	CHECK(irq_high);
+	CHECK_EQ(irq_rises, 1);
+	CHECK_EQ(vrtc_next_deadline(&rtc, d + 5000000), VDEV_NEVER); /* until C is read */
+	now = d + 5000000;
+	CHECK_EQ(cmos_read(VRTC_REG_C), VRTC_C_IRQF | VRTC_C_PF);
+	CHECK(!irq_high);
+	CHECK_EQ(cmos_read(VRTC_REG_C), 0);
+	d = vrtc_next_deadline(&rtc, now);
+	CHECK(d > now && d - now <= 976563);
+	/* 2 Hz (RS = 15) */
+	cmos_write(VRTC_REG_A, 0x2f);
+	cmos_read(VRTC_REG_C);
+	CHECK_EQ(vrtc_next_deadline(&rtc, now), NSEC_PER_SEC / 2);
+	/* RS = 0: no periodic interrupt; PIE off: no deadline */
+	cmos_write(VRTC_REG_A, 0x20);
+	CHECK_EQ(vrtc_next_deadline(&rtc, now), VDEV_NEVER);
+	cmos_write(VRTC_REG_B, VRTC_B_24H);
+	cmos_write(VRTC_REG_A, 0x26);
+	CHECK_EQ(vrtc_next_deadline(&rtc, now), VDEV_NEVER);
+	/* a flag already pending raises IRQ 8 as soon as PIE is set */
+	now += NSEC_PER_SEC / 100;
+	cmos_write(VRTC_REG_B, VRTC_B_PIE | VRTC_B_24H);
+	CHECK(irq_high);
+	CHECK_EQ(irq_rises, 2);
+}
+
+/* Update-ended interrupt at each second boundary, not while SET. */
+static void test_update_interrupt(void)
+{
+	struct vdev_irq_line l = {.set = irq8, .line = 8};
+
+	vrtc_init(&rtc, T_2026_11_22_185930, &l);
+	irq_rises = 0;
+	irq_high = false;
+	now = 2 * NSEC_PER_SEC + 123;
+	cmos_read(VRTC_REG_C);
+	cmos_write(VRTC_REG_B, VRTC_B_UIE | VRTC_B_24H);
+	CHECK_EQ(vrtc_next_deadline(&rtc, now), 3 * NSEC_PER_SEC);
+	vrtc_tick(&rtc, 3 * NSEC_PER_SEC);
+	CHECK(irq_high);
+	now = 3 * NSEC_PER_SEC;
+	CHECK_EQ(cmos_read(VRTC_REG_C) & (VRTC_C_IRQF | VRTC_C_UF), VRTC_C_IRQF | VRTC_C_UF);
+	CHECK(!irq_high);
+	cmos_write(VRTC_REG_B, VRTC_B_SET | VRTC_B_UIE | VRTC_B_24H); /* SET clears UIE */
+	CHECK_EQ(vrtc_next_deadline(&rtc, now), VDEV_NEVER);
+	now = 5 * NSEC_PER_SEC;
+	CHECK_EQ(cmos_read(VRTC_REG_C) & VRTC_C_UF, 0);
+}
+
 int main(void)
 {
 	RUN(test_epoch_to_tm_matches_gmtime);
@@ -224,5 +303,7 @@ int main(void)
 	RUN(test_registers);
 	RUN(test_uip_window);
 	RUN(test_linux_uip_handshake);
+	RUN(test_periodic_interrupt);
+	RUN(test_update_interrupt);
 	return test_summary();
 }

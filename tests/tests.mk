@@ -62,13 +62,18 @@ test_vdev_pic_SRCS	:= guests/vdev_pic.c
 fuzz_vdev_pic_SRCS	:= guests/vdev_pic.c
 test_vdev_pit_SRCS	:= guests/vdev_pit.c
 fuzz_vdev_pit_SRCS	:= guests/vdev_pit.c
-test_vdev_acpi_pm_SRCS	:= guests/vdev_acpi_pm.c guests/acpi_build.c
+test_vdev_acpi_pm_SRCS	:= guests/vdev_acpi_pm.c guests/vdev_pit.c guests/acpi_build.c
 test_vdev_rtc_SRCS	:= guests/vdev_rtc.c
 test_vdev_pci_SRCS	:= guests/vdev_pci.c guests/acpi_build.c
 fuzz_vdev_pci_SRCS	:= guests/vdev_pci.c guests/acpi_build.c
 VLAPIC_SRCS		:= guests/vdev_lapic.c guests/vdev_lapic_irq.c guests/vdev_lapic_timer.c
 test_vdev_lapic_SRCS	:= $(VLAPIC_SRCS)
 fuzz_vdev_lapic_SRCS	:= $(VLAPIC_SRCS)
+test_console_mux_SRCS	:= core/console_mux.c
+test_monitor_SRCS	:= core/monitor.c core/lib/string.c
+fuzz_monitor_SRCS	:= core/monitor.c core/console_mux.c core/lib/string.c
+test_runq_SRCS		:= core/runq.c
+fuzz_runq_SRCS		:= core/runq.c
 # ---- end of the list -------------------------------------------------------------------------
 
 FUZZ_TIME	?= 20

@@ -202,7 +202,7 @@ enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 {
 	(void)e;
 	if (!(vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-		guest_stop(vcpu->guest, "halted with interrupts disabled");
+		guest_stop_as(vcpu->guest, GUEST_STOP_POWEROFF, "halted with interrupts disabled");
 		return EXIT_STOP;
 	}
 	while (!vcpu->irq_pending && !guest_is_stopped(vcpu->guest))

@@ -37,14 +37,27 @@ compile_assert(GUEST_EXIT_COUNTERS >= VMX_EXIT_REASON_MAX);
 
 static uint16_t next_vpid = 1;
 
+/* n zeroed pages, or NULL: a guest that does not fit is refused, the
+ * hypervisor goes on (page_alloc_zeroed would panic). */
+static void *pages_or_null(size_t n)
+{
+	uint64_t pa = pmm_alloc(&hv_pmm, n * PAGE_SIZE, PAGE_SIZE);
+
+	if (pa)
+		memset((void *)(uintptr_t)pa, 0, n * PAGE_SIZE);
+	return (void *)(uintptr_t)pa;
+}
+
 int guest_arch_create(struct guest *g)
 {
-	uint8_t *msr = page_alloc_zeroed(1), *io = page_alloc_zeroed(2);
+	uint8_t *msr = pages_or_null(1), *io = pages_or_null(2);
 
+	g->io_logged = pages_or_null(2);
+	if (!msr || !io || !g->io_logged)
+		return -1;
 	vmx_msr_bitmap_build(msr);
 	/* no device is passed through yet: every port exits (vmx/io.c) */
 	vmx_io_bitmap_init(io);
-	g->io_logged = page_alloc_zeroed(2);
 	for (uint32_t i = 0; i < g->vcpu_count; i++) {
 		g->vcpus[i].arch.msr_bitmap_pa = (uint64_t)(uintptr_t)msr;
 		g->vcpus[i].arch.io_bitmap_pa = (uint64_t)(uintptr_t)io;
@@ -55,8 +68,10 @@ int guest_arch_create(struct guest *g)
 
 int vcpu_arch_create(struct vcpu *vcpu)
 {
-	uint32_t *vmcs = page_alloc_zeroed(1);
+	uint32_t *vmcs = pages_or_null(1);
 
+	if (!vmcs)
+		return -1;
 	vmcs[0] = (uint32_t)(vmx_caps.basic & VMX_BASIC_REVISION_MASK);
 	vcpu->arch.vmcs_pa = (uint64_t)(uintptr_t)vmcs;
 	vcpu->arch.vpid = next_vpid++;
@@ -147,12 +162,13 @@ static void vcpu_entry_vmfail(struct vcpu *vcpu, int rc)
 	uint32_t err = rc == 1 ? vmcs_read32(VMCS_RO_VM_INSN_ERROR) : 0;
 
 	if (rc == 1)
-		guest_stop(vcpu->guest, "VM entry failed on cpu %u: VM-instruction error %u (%s)",
-			   vcpu->pcpu, err, vmx_insn_error_text(err));
+		guest_stop_as(vcpu->guest, GUEST_STOP_FATAL,
+			      "VM entry failed on cpu %u: VM-instruction error %u (%s)", vcpu->pcpu,
+			      err, vmx_insn_error_text(err));
 	else
-		guest_stop(vcpu->guest,
-			   "VM entry failed on cpu %u: VMfailInvalid (no current VMCS)",
-			   vcpu->pcpu);
+		guest_stop_as(vcpu->guest, GUEST_STOP_FATAL,
+			      "VM entry failed on cpu %u: VMfailInvalid (no current VMCS)",
+			      vcpu->pcpu);
 }
 
 /* The entry reached the guest-state checks and failed (SDM 26.8). */
@@ -161,9 +177,9 @@ static void vcpu_entry_failed(struct vcpu *vcpu, const struct exit_info *e)
 	char why[160];
 
 	vmx_explain_guest_state(why, sizeof(why));
-	guest_stop(vcpu->guest, "VM entry failed: %s (qualification %llu)%s%s",
-		   vmx_exit_lookup(e->reason).name, (unsigned long long)e->qual, why[0] ? ": " : "",
-		   why);
+	guest_stop_as(vcpu->guest, GUEST_STOP_FATAL, "VM entry failed: %s (qualification %llu)%s%s",
+		      vmx_exit_lookup(e->reason).name, (unsigned long long)e->qual,
+		      why[0] ? ": " : "", why);
 	vcpu_dump(vcpu, e);
 }
 
@@ -263,8 +279,8 @@ void vcpu_arch_run(struct vcpu *vcpu)
 	vcpu_reset_xstate();
 	a->xcr0 = XCR0_X87;
 	if (vmclear(a->vmcs_pa) != VMX_SUCCEED || vmptrld(a->vmcs_pa) != VMX_SUCCEED) {
-		guest_stop(vcpu->guest, "cannot load the VMCS of vcpu %u on cpu %u", vcpu->index,
-			   vcpu->pcpu);
+		guest_stop_as(vcpu->guest, GUEST_STOP_FATAL,
+			      "cannot load the VMCS of vcpu %u on cpu %u", vcpu->index, vcpu->pcpu);
 		return;
 	}
 	a->launched = 0;

@@ -41,7 +41,8 @@ enum exit_action exit_vmcall(struct vcpu *vcpu, const struct exit_info *e)
 		ret = hc_console_write(vcpu, a1, a2);
 		break;
 	case HC_POWEROFF:
-		guest_stop(vcpu->guest, "powered off (code %llu)", (unsigned long long)a1);
+		guest_stop_as(vcpu->guest, GUEST_STOP_POWEROFF, "powered off (code %llu)",
+			      (unsigned long long)a1);
 		return EXIT_STOP;
 	case HC_CRASH:
 		guest_stop(vcpu->guest, "crashed (guest reported code %llu)",

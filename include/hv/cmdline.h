@@ -15,6 +15,9 @@ struct hv_options {
 	uint16_t console_port; /* 0 = no serial console */
 	uint32_t console_baud;
 	int loglevel;
+	/* The option was given (so it overrides hv.cfg's [hypervisor] console/log). */
+	bool console_given;
+	bool loglevel_given;
 	/* First option that could not be parsed, for a warning once the console is up. */
 	char bad_option[64];
 };

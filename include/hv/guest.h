@@ -32,6 +32,14 @@ enum guest_state {
 
 struct vcpu;
 
+/* Why a guest stopped, which decides what happens next (hv.cfg on_poweroff,
+ * on_crash). */
+enum guest_stop_kind {
+	GUEST_STOP_CRASH = 0, /* crashed or did what it may not: on_crash */
+	GUEST_STOP_POWEROFF,  /* ended itself (HC_POWEROFF, HLT for good): on_poweroff */
+	GUEST_STOP_FATAL,     /* the hypervisor cannot run it (failed VM entry): never restarted */
+};
+
 /* An emulated MMIO region: accesses to [gpa, gpa+size) exit (nothing is
  * mapped there) and are decoded (include/hv/decode.h), then handed here.
  * Returns false to refuse the access (the guest is stopped). */
@@ -69,6 +77,8 @@ struct guest {
 	uint32_t vcpu_count;
 	volatile enum guest_state state;
 	char stop_reason[GUEST_STOP_REASON_MAX];
+	enum guest_stop_kind stop_kind;
+	uint32_t restarts;
 	spinlock_t lock;
 	struct guest_console console;
 	struct mmio_region mmio[GUEST_MAX_MMIO];
@@ -111,6 +121,17 @@ void part_vcpu_exited(struct vcpu *vcpu);
  * reason wins.  Callable from any of the guest's CPUs.
  */
 __printf(2, 3) void guest_stop(struct guest *g, const char *fmt, ...);
+/* guest_stop() for a reason of the given kind (guest_stop: GUEST_STOP_CRASH). */
+__printf(3, 4) void guest_stop_as(struct guest *g, enum guest_stop_kind kind, const char *fmt, ...);
+
+/*
+ * part_restart - g's boot vCPU has left a guest stopped with a reason whose
+ * hv.cfg action is restart: zero its RAM, load its image again, reset its
+ * vCPUs and mark it running ("hv: guest NAME: restarting (restart N)").
+ * Returns false (nothing changed) when the action is stop, the stop was
+ * fatal, or the image cannot be loaded again.  On the guest's boot CPU.
+ */
+bool part_restart(struct guest *g);
 
 static inline bool guest_is_stopped(const struct guest *g)
 {

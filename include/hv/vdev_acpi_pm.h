@@ -20,32 +20,32 @@
 #define VACPI_PM_TMR_HZ 3579545ULL
 
 /* PM1 status / enable bits (ACPI 6.5 tables 4.13, 4.14) */
-#define VACPI_PM1_TMR	     BIT(0)  /* TMR_STS / TMR_EN */
-#define VACPI_PM1_BM_STS     BIT(4)
-#define VACPI_PM1_GBL	     BIT(5)  /* GBL_STS / GBL_EN */
-#define VACPI_PM1_PWRBTN     BIT(8)
-#define VACPI_PM1_SLPBTN     BIT(9)
-#define VACPI_PM1_RTC	     BIT(10)
+#define VACPI_PM1_TMR	      BIT(0) /* TMR_STS / TMR_EN */
+#define VACPI_PM1_BM_STS      BIT(4)
+#define VACPI_PM1_GBL	      BIT(5) /* GBL_STS / GBL_EN */
+#define VACPI_PM1_PWRBTN      BIT(8)
+#define VACPI_PM1_SLPBTN      BIT(9)
+#define VACPI_PM1_RTC	      BIT(10)
 #define VACPI_PM1_PCIEXP_WAKE BIT(14)
-#define VACPI_PM1_WAK_STS    BIT(15)
+#define VACPI_PM1_WAK_STS     BIT(15)
 /* PM1 control bits beyond those of acpi_build.h (ACPI 6.5 table 4.16) */
-#define VACPI_PM1_BM_RLD     BIT(1)
-#define VACPI_PM1_GBL_RLS    BIT(2) /* write-only */
+#define VACPI_PM1_BM_RLD  BIT(1)
+#define VACPI_PM1_GBL_RLS BIT(2) /* write-only */
 /* Reset control register at 0xCF9 (Intel PCH data sheets, RST_CNT) */
-#define VACPI_RST_SYS	     BIT(1)
-#define VACPI_RST_CPU	     BIT(2) /* writing 1 resets */
-#define VACPI_RST_FULL	     BIT(3)
+#define VACPI_RST_SYS  BIT(1)
+#define VACPI_RST_CPU  BIT(2) /* writing 1 resets */
+#define VACPI_RST_FULL BIT(3)
 
 struct vacpi_pm {
 	/* ports, from the acpi_build_config */
 	uint16_t evt_port, cnt_port, tmr_port, reset_port;
 	uint8_t reset_value, s5_slp_typ;
 	/* registers */
-	uint16_t sts;	      /* sticky status bits except TMR_STS (computed) */
+	uint16_t sts; /* sticky status bits except TMR_STS (computed) */
 	uint16_t en;
-	uint16_t cnt;	      /* BM_RLD and SLP_TYP as written; SCI_EN reads 1 */
+	uint16_t cnt;		/* BM_RLD and SLP_TYP as written; SCI_EN reads 1 */
 	uint64_t tmr_sts_epoch; /* TMR_STS is set once bit 31 of the timer toggles past this */
-	uint8_t rst_cnt;      /* SYS_RST and FULL_RST as written */
+	uint8_t rst_cnt;	/* SYS_RST and FULL_RST as written */
 	bool sci_level;
 	/* callbacks, installed by the caller; ctx is passed to each */
 	void (*poweroff)(void *ctx);

@@ -166,7 +166,8 @@ void vlapic_init_signal(struct vlapic *vl);
  * Registers are 32 bits at 16-byte-aligned offsets; a read that falls inside
  * a register's first four bytes returns those bytes, other bytes read 0;
  * only aligned 4-byte writes (and 8-byte ones, low half) take effect.
- * Reserved registers read 0, ignore writes and set ESR bit 7.
+ * Reserved registers read 0, ignore writes and set ESR bit 7.  A size other
+ * than 1/2/4/8 or an access past the page end reads all ones and is ignored.
  * Returns VLAPIC_OK, or VLAPIC_UNMAPPED (read value all ones) when the page is
  * not decoded: APIC hardware-disabled or in x2APIC mode (SDM 11.12.1.2).
  */

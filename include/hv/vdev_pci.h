@@ -18,39 +18,39 @@
 #include <hv/acpi_build.h>
 #include <hv/vdev.h>
 
-#define VPCI_PORT_ADDR	  0xCF8
-#define VPCI_PORT_DATA	  0xCFC
-#define VPCI_ADDR_ENABLE  BIT(31)
-#define VPCI_MAX_FUNCS	  32
-#define VPCI_CFG_SIZE	  4096 /* per function, through ECAM; 256 through 0xCF8 */
-#define VPCI_HDR_SIZE	  256
-#define VPCI_DEVFN(d, f)  ((uint8_t)((d) << 3 | (f)))
+#define VPCI_PORT_ADDR	    0xCF8
+#define VPCI_PORT_DATA	    0xCFC
+#define VPCI_ADDR_ENABLE    BIT(31)
+#define VPCI_MAX_FUNCS	    32
+#define VPCI_CFG_SIZE	    4096 /* per function, through ECAM; 256 through 0xCF8 */
+#define VPCI_HDR_SIZE	    256
+#define VPCI_DEVFN(d, f)    ((uint8_t)((d) << 3 | (f)))
 #define VPCI_ECAM_BUS_SHIFT 20
 #define VPCI_ECAM_FN_SHIFT  12
 
 /* Type 0 header offsets and bits (PCI Local Bus 3.0 section 6.2) */
-#define VPCI_VENDOR_ID	   0x00
-#define VPCI_DEVICE_ID	   0x02
-#define VPCI_COMMAND	   0x04
-#define VPCI_STATUS	   0x06
-#define VPCI_REVISION	   0x08
-#define VPCI_CLASS_PROG	   0x09
-#define VPCI_CLASS_DEVICE  0x0A /* sub-class, then base class at 0x0B */
-#define VPCI_CACHE_LINE	   0x0C
-#define VPCI_HEADER_TYPE   0x0E
+#define VPCI_VENDOR_ID	    0x00
+#define VPCI_DEVICE_ID	    0x02
+#define VPCI_COMMAND	    0x04
+#define VPCI_STATUS	    0x06
+#define VPCI_REVISION	    0x08
+#define VPCI_CLASS_PROG	    0x09
+#define VPCI_CLASS_DEVICE   0x0A /* sub-class, then base class at 0x0B */
+#define VPCI_CACHE_LINE	    0x0C
+#define VPCI_HEADER_TYPE    0x0E
 #define VPCI_INTERRUPT_LINE 0x3C
-#define VPCI_CMD_IO	   BIT(0)
-#define VPCI_CMD_MEMORY	   BIT(1)
-#define VPCI_CMD_MASTER	   BIT(2)
-#define VPCI_CMD_PARITY	   BIT(6)
-#define VPCI_CMD_SERR	   BIT(8)
-#define VPCI_CMD_INTX_DIS  BIT(10)
-#define VPCI_STATUS_W1C	   0xF900 /* parity, aborts, SERR: write 1 to clear */
+#define VPCI_CMD_IO	    BIT(0)
+#define VPCI_CMD_MEMORY	    BIT(1)
+#define VPCI_CMD_MASTER	    BIT(2)
+#define VPCI_CMD_PARITY	    BIT(6)
+#define VPCI_CMD_SERR	    BIT(8)
+#define VPCI_CMD_INTX_DIS   BIT(10)
+#define VPCI_STATUS_W1C	    0xF900 /* parity, aborts, SERR: write 1 to clear */
 
 /* The host bridge at 00:00.0: an Intel Q35-class DRAM controller. */
-#define VPCI_HB_VENDOR	   0x8086
-#define VPCI_HB_DEVICE	   0x29C0
-#define VPCI_HB_CLASS	   0x060000 /* bridge, host, prog-if 0 */
+#define VPCI_HB_VENDOR 0x8086
+#define VPCI_HB_DEVICE 0x29C0
+#define VPCI_HB_CLASS  0x060000 /* bridge, host, prog-if 0 */
 
 /*
  * A function's configuration space.  reg is aligned to size (1, 2 or 4)

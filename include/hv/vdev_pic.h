@@ -60,7 +60,8 @@ struct vpic_chip {
 struct vpic {
 	struct vpic_chip chip[2]; /* 0 = master, 1 = slave */
 	bool intr_level;	  /* the master's INT output */
-	/* Called when INT (to the CPU's INTR / LINT0) changes. */
+	/* Called when INT (to the CPU's INTR / LINT0) changes, synchronously
+	 * from inside the access functions: must not re-enter the model. */
 	void (*intr)(void *ctx, bool level);
 	void *ctx;
 };

@@ -15,12 +15,12 @@
 
 #include <hv/vdev.h>
 
-#define VPIT_HZ		  1193182ULL
-#define VPIT_PORT_CH0	  0x40
-#define VPIT_PORT_CTRL	  0x43
-#define VPIT_PORT_B	  0x61 /* NMI status and control ("port B") */
-#define VPIT_CHANNELS	  3
-#define VPIT_REFRESH_NS	  15085 /* port 0x61 bit 4 toggles every 15.085 us */
+#define VPIT_HZ		1193182ULL
+#define VPIT_PORT_CH0	0x40
+#define VPIT_PORT_CTRL	0x43
+#define VPIT_PORT_B	0x61 /* NMI status and control ("port B") */
+#define VPIT_CHANNELS	3
+#define VPIT_REFRESH_NS 15085 /* port 0x61 bit 4 toggles every 15.085 us */
 
 /* Port 0x61 bits */
 #define VPIT_B_GATE2	  BIT(0) /* channel 2 gate, R/W */
@@ -32,8 +32,8 @@
 
 struct vpit_channel {
 	/* programmed by the control word */
-	uint8_t mode;	/* 0..5 */
-	uint8_t rw;	/* 1 = LSB, 2 = MSB, 3 = LSB then MSB */
+	uint8_t mode; /* 0..5 */
+	uint8_t rw;   /* 1 = LSB, 2 = MSB, 3 = LSB then MSB */
 	bool bcd;
 	/* the count and its loading */
 	uint32_t reload;     /* initial count N, 1..modulus; 0 = none written yet */
@@ -44,9 +44,9 @@ struct vpit_channel {
 	bool done;	     /* one-shot modes: terminal event already happened */
 	uint64_t start_tick; /* tick at which the counting element held start_count */
 	uint32_t start_count;
-	uint32_t frozen;     /* count while not counting */
-	bool out_frozen;     /* OUT while not counting */
-	uint64_t load_tick;  /* NULL COUNT until this tick (UINT64_MAX: no count yet) */
+	uint32_t frozen;    /* count while not counting */
+	bool out_frozen;    /* OUT while not counting */
+	uint64_t load_tick; /* NULL COUNT until this tick (UINT64_MAX: no count yet) */
 	/* latches (counter latch and read-back commands) */
 	bool count_latched;
 	uint8_t latch_reads_left;
@@ -58,7 +58,7 @@ struct vpit_channel {
 
 struct vpit {
 	struct vpit_channel ch[VPIT_CHANNELS];
-	uint8_t port_b; /* the R/W bits of port 0x61 */
+	uint8_t port_b;		   /* the R/W bits of port 0x61 */
 	struct vdev_irq_line irq0; /* installed by the caller; pulsed per OUT0 rising edge */
 	uint64_t irq_from_tick;	   /* first tick whose OUT0 rising edge is not yet delivered */
 };
@@ -89,8 +89,7 @@ bool vpit_owns(uint16_t port);
  * Both first deliver any IRQ0 edge due by now (see vpit_tick).
  */
 uint32_t vpit_io_read(struct vpit *pit, uint16_t port, unsigned size, vdev_time_ns now);
-void vpit_io_write(struct vpit *pit, uint16_t port, unsigned size, uint32_t val,
-		   vdev_time_ns now);
+void vpit_io_write(struct vpit *pit, uint16_t port, unsigned size, uint32_t val, vdev_time_ns now);
 
 /*
  * vpit_next_deadline - guest time of the next IRQ0 edge not yet delivered,
