@@ -169,6 +169,13 @@ static bool check_guest_name(struct parser *p, struct span name)
 			       config_quote(q, name), name.n, CONFIG_NAME_MAX - 1);
 		return false;
 	}
+	/* A guest's console lines are printed as "NAME: text": a guest named
+	 * hv could forge the hypervisor's own "hv: ..." lines. */
+	if (name.n == 2 && name.s[0] == 'h' && name.s[1] == 'v') {
+		config_problem(p, p->line,
+			       "guest name 'hv' is reserved for the hypervisor's own log");
+		return false;
+	}
 	return true;
 }
 

@@ -416,6 +416,8 @@ static void test_errors_structure(void)
 	    GUEST_A "[guest abcdefghijabcdefghijabcdefghij12]\n",
 	    "5: guest name 'abcdefghijabcdefghijabcdefghij12' is too long (32 characters, at most "
 	    "31)");
+	EXPECT(GUEST_A "[guest hv]\n",
+	       "5: guest name 'hv' is reserved for the hypervisor's own log");
 	/* a duplicate's keys are still checked, but it takes no cpus */
 	EXPECT(GUEST_A "[guest a]\nkernel = k\ncpus = 0\nmemory = 1Q\n",
 	       "5: duplicate guest name 'a' (first at line 1)",

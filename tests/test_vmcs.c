@@ -146,9 +146,12 @@ static void test_negotiate_skylake(void)
 	/* TRUE MSRs let CR3 exiting be cleared */
 	CHECK(!(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING)));
 	CHECK_EQ(c.forced[VMX_CTRL_PROC], 0);
+	/* CR8 exiting keeps the physical TPR the host's */
+	CHECK(c.proc & PROC_CR8_LOAD_EXITING && c.proc & PROC_CR8_STORE_EXITING);
 	CHECK_EQ(c.proc2, PROC2_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_RDTSCP | PROC2_INVPCID |
-			      PROC2_XSAVES | PROC2_VPID | PROC2_VIRT_X2APIC_MODE |
-			      PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY);
+			      PROC2_XSAVES | PROC2_VPID | PROC2_WBINVD_EXITING |
+			      PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT |
+			      PROC2_VIRT_INTR_DELIVERY);
 	CHECK(c.exit & EXIT_HOST_ADDR_SPACE_SIZE && c.exit & EXIT_LOAD_EFER &&
 	      c.exit & EXIT_ACK_INTR_ON_EXIT && c.exit & EXIT_SAVE_PREEMPT_TIMER);
 	CHECK(c.entry & ENTRY_LOAD_EFER && c.entry & ENTRY_LOAD_PAT);

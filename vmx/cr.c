@@ -84,8 +84,10 @@ static enum exit_action mov_to_cr(struct vcpu *vcpu, unsigned cr, uint64_t val)
 	case 4:
 		ok = cr4_write(val);
 		break;
-	case 8: /* no virtual LAPIC: the TPR is accepted and ignored */
+	case 8: /* kept per vCPU: the physical TPR stays the host's */
 		ok = val <= 15;
+		if (ok)
+			vcpu->arch.cr8 = (uint8_t)val;
 		break;
 	default:
 		ok = false;
@@ -111,7 +113,11 @@ enum exit_action exit_cr_access(struct vcpu *vcpu, const struct exit_info *e)
 	case CRQ_MOV_TO_CR:
 		return mov_to_cr(vcpu, cr, val);
 	case CRQ_MOV_FROM_CR:
-		gpr[reg] = cr == 3 ? vmcs_read_natural(VMCS_GUEST_CR3) : 0;
+		val = cr == 3 ? vmcs_read_natural(VMCS_GUEST_CR3) : cr == 8 ? vcpu->arch.cr8 : 0;
+		if (reg == VCPU_REG_RSP) /* the guest's RSP lives in the VMCS */
+			vmcs_write_natural(VMCS_GUEST_RSP, val);
+		else
+			gpr[reg] = val;
 		return EXIT_SKIP;
 	case CRQ_CLTS:
 		return mov_to_cr(vcpu, 0, cr0 & ~(uint64_t)CR0_TS);

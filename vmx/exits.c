@@ -43,6 +43,8 @@
 #define XCR0_SSE	       BIT(1)
 #define XCR0_AVX	       BIT(2)
 #define XCR0_AVX512	       GENMASK(7, 5)
+#define XCR0_MPX	       GENMASK(4, 3)   /* BNDREGS and BNDCSR: both or neither */
+#define XCR0_AMX	       GENMASK(18, 17) /* XTILECFG and XTILEDATA: both or neither */
 
 enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e)
 {
@@ -150,17 +152,25 @@ static void cpuid_adjust_7(struct cpuid_regs *r)
 
 /* Leaves 0x15 (TSC/crystal ratio) and 0x16 (frequencies in MHz) say what
  * the hypervisor measured (arch/x86_64/tsc.c), not what firmware or an
- * emulator claims: guests size their clocks from them.  0x15 is given as
- * a 1:1 ratio with the TSC itself as the "crystal".  Only leaves the CPU
- * has are answered (CPUID returns the highest basic leaf for the others). */
+ * emulator claims: guests size their clocks from them.  0x15 gives
+ * TSC = ECX * EBX / EAX: the "crystal" is the TSC itself, halved until it
+ * fits ECX's 32 bits (a TSC above 4.29 GHz), with EBX the matching power
+ * of two; at most 2^k - 1 Hz are lost.  A virtual LAPIC timer must tick at
+ * ECX, since Linux takes its timer period from this crystal.  Only leaves
+ * the CPU has are answered (CPUID returns the highest basic leaf for the
+ * others). */
 static void cpuid_tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
 {
 	uint32_t mhz = (uint32_t)(tsc_hz / 1000000);
+	unsigned shift = 0;
 
 	if (!tsc_hz || cpuid(0, 0).eax < leaf)
 		return;
+	while ((tsc_hz >> shift) > UINT32_MAX)
+		shift++;
 	if (leaf == 0x15)
-		*r = (struct cpuid_regs){.eax = 1, .ebx = 1, .ecx = (uint32_t)tsc_hz};
+		*r = (struct cpuid_regs){
+		    .eax = 1, .ebx = 1u << shift, .ecx = (uint32_t)(tsc_hz >> shift)};
 	else
 		*r = (struct cpuid_regs){.eax = mhz, .ebx = mhz, .ecx = mhz};
 }
@@ -210,12 +220,16 @@ enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 	return EXIT_SKIP;
 }
 
-/* INVD would drop the host's dirty cache lines too: write them back. */
+/* INVD and WBINVD: nothing a partition can reach needs them today - its RAM
+ * is write-back behind EPT and no device of its own does DMA - while a real
+ * flush would drop or write back the caches other partitions share (INVD
+ * would even lose the host's dirty lines).  So both complete as no-ops.
+ * Devices passed through with VT-d that do not snoop will need WBINVD to
+ * reach the hardware again. */
 enum exit_action exit_invd(struct vcpu *vcpu, const struct exit_info *e)
 {
 	(void)vcpu;
 	(void)e;
-	__asm__ volatile("wbinvd" ::: "memory");
 	return EXIT_SKIP;
 }
 
@@ -228,9 +242,17 @@ enum exit_action exit_vmx_insn(struct vcpu *vcpu, const struct exit_info *e)
 	return EXIT_RESUME;
 }
 
+/* Both bits of a pair set, or neither. */
+static bool xcr0_pair_ok(uint64_t v, uint64_t pair)
+{
+	return (v & pair) == 0 || (v & pair) == pair;
+}
+
 /* XSETBV (SDM Vol. 2C XSETBV, 13.3): only XCR0, only states this CPU
  * supports, x87 always on, AVX needs SSE, AVX-512 all or nothing and
- * needs AVX; otherwise #GP like the hardware. */
+ * needs AVX, MPX's and AMX's two bits together; otherwise #GP like the
+ * hardware.  Every rule the CPU enforces must be checked here: the host's
+ * own XSETBV below would otherwise fault inside the hypervisor. */
 static bool xcr0_valid(uint64_t v)
 {
 	struct cpuid_regs d = cpuid(0xd, 0);
@@ -242,7 +264,7 @@ static bool xcr0_valid(uint64_t v)
 		return false;
 	if ((v & XCR0_AVX512) && ((v & XCR0_AVX512) != XCR0_AVX512 || !(v & XCR0_AVX)))
 		return false;
-	return true;
+	return xcr0_pair_ok(v, XCR0_MPX) && xcr0_pair_ok(v, XCR0_AMX);
 }
 
 enum exit_action exit_xsetbv(struct vcpu *vcpu, const struct exit_info *e)

@@ -45,7 +45,10 @@ static const struct ctrl_policy policy[VMX_CTRL_WORDS] = {
 			/* likewise for MSRs; without bitmaps every RDMSR/WRMSR exits */
 			PROC_MSR_BITMAPS |
 			/* EPT, VPID and unrestricted guest live in the secondary word */
-			PROC_SECONDARY_CONTROLS,
+			PROC_SECONDARY_CONTROLS |
+			/* without a TPR shadow, MOV to CR8 would write the physical
+			 * LAPIC's TPR: a guest could mask the host's wake-up IPI */
+			PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING,
 		.optional =
 			/* prerequisite of x2APIC virtualization and virtual-interrupt delivery */
 			PROC_TPR_SHADOW,
@@ -71,6 +74,8 @@ static const struct ctrl_policy policy[VMX_CTRL_WORDS] = {
 			PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES |
 			/* tagged TLB: no flush on every VM entry and exit */
 			PROC2_VPID |
+			/* a guest must not flush the caches its neighbours share */
+			PROC2_WBINVD_EXITING |
 			/* x2APIC register accesses and interrupt delivery without exits */
 			PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY,
 	},
