@@ -24,7 +24,8 @@
 
 compile_assert(RUNQ_WEIGHT_MAX == CONFIG_WEIGHT_MAX);
 /* q = weight x slice and all credit arithmetic fit int64 with room to spare. */
-compile_assert(RUNQ_WEIGHT_MAX * RUNQ_SLICE_MAX_NS < (1ULL << 62));
+#define RUNQ_QUANTUM_MAX (RUNQ_WEIGHT_MAX * RUNQ_SLICE_MAX_NS)
+compile_assert(RUNQ_QUANTUM_MAX < (1ULL << 62));
 
 static int64_t runq_quantum(const struct runq *rq, const struct runq_entity *e)
 {
@@ -194,6 +195,13 @@ static bool runq_others_waiting(const struct runq *rq, int self)
 	return false;
 }
 
+/* a + b, saturating just below RUNQ_NEVER: a clock near 2^64 must not wrap
+ * a slice end into the past. */
+static uint64_t runq_add_sat(uint64_t a, uint64_t b)
+{
+	return b >= RUNQ_NEVER - 1 - a ? RUNQ_NEVER - 1 : a + b;
+}
+
 /* Make ent[next] the running entity and set its slice end. */
 static void runq_switch_in(struct runq *rq, int next, int prev, bool slice_goes_on, uint64_t now)
 {
@@ -210,7 +218,7 @@ static void runq_switch_in(struct runq *rq, int next, int prev, bool slice_goes_
 	if (alone)
 		rq->slice_end = RUNQ_NEVER;
 	else if (next != prev || !slice_goes_on || rq->slice_end == RUNQ_NEVER)
-		rq->slice_end = now + MIN((uint64_t)e->credit, rq->slice_ns);
+		rq->slice_end = runq_add_sat(now, MIN((uint64_t)e->credit, rq->slice_ns));
 	rq->cur_alone = alone;
 }
 
@@ -315,7 +323,7 @@ enum runq_status runq_wake(struct runq *rq, void *owner, uint64_t now)
 
 struct runq_next runq_pick(struct runq *rq, uint64_t now)
 {
-	struct runq_next next = { .owner = NULL, .deadline = RUNQ_NEVER };
+	struct runq_next next = {.owner = NULL, .deadline = RUNQ_NEVER};
 	int prev = rq->cur, chosen;
 	bool slice_goes_on = false;
 

@@ -65,7 +65,7 @@ struct monitor_ops {
 	const char *(*start)(void *ctx, uint32_t idx);
 	const char *(*stop)(void *ctx, uint32_t idx);
 	const char *(*restart)(void *ctx, uint32_t idx);
-	/* The guest's exit counters: *counts[reason] for reason < *n. */
+	/* The guest's exit counters: (*counts)[reason] for reason < *n. */
 	const char *(*exit_counts)(void *ctx, uint32_t idx, const uint64_t **counts, uint32_t *n);
 	/* A reason's name, or NULL when it has none ("(unnamed)"); the number is
 	 * printed as well. */

@@ -56,10 +56,10 @@ enum runq_status {
 };
 
 enum runq_state {
-	RUNQ_FREE = 0,	/* slot unused */
-	RUNQ_WAITING,	/* runnable, not running */
-	RUNQ_RUNNING,	/* the one the CPU runs (at most one) */
-	RUNQ_BLOCKED,	/* halted until a wake-up or its deadline */
+	RUNQ_FREE = 0, /* slot unused */
+	RUNQ_WAITING,  /* runnable, not running */
+	RUNQ_RUNNING,  /* the one the CPU runs (at most one) */
+	RUNQ_BLOCKED,  /* halted until a wake-up or its deadline */
 };
 
 /* Per-entity figures for the monitor (all times in the caller's unit). */
