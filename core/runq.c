@@ -50,13 +50,21 @@ static struct runq_entity *runq_find(struct runq *rq, const void *owner)
 	return i < 0 ? NULL : &rq->ent[i];
 }
 
-/* Running costs credit ns for ns, down to the debt floor -q: an overrun of
- * more than a whole round (a hypervisor hiccup) is forgiven, not charged. */
-static int64_t runq_debit(int64_t credit, int64_t q, uint64_t delta)
+/*
+ * What running for delta costs cur: credit ns for ns.  Contended, down to
+ * the debt floor -q (an overrun of more than a whole round, a hypervisor
+ * hiccup, is forgiven).  Alone (nobody waiting), down to 0 only: running
+ * on an otherwise idle CPU creates no debt, yet it is not free either,
+ * otherwise a partner that halts for a moment now and then would hand this
+ * entity free time and get less than its share while it is runnable.
+ */
+static int64_t runq_charge(const struct runq *rq, const struct runq_entity *e, uint64_t delta)
 {
-	if (delta >= (uint64_t)(credit + q))
-		return -q;
-	return credit - (int64_t)delta;
+	int64_t floor = rq->cur_alone ? MIN(e->credit, 0) : -runq_quantum(rq, e);
+
+	if (delta >= (uint64_t)(e->credit - floor))
+		return floor;
+	return e->credit - (int64_t)delta;
 }
 
 /* Account [rq->now, now) to the running entity or to idle.  Returns the
@@ -77,14 +85,12 @@ static uint64_t runq_advance(struct runq *rq, uint64_t now)
 	e = &rq->ent[rq->cur];
 	e->run_ns += delta;
 	rq->busy_ns += delta;
-	/* Alone, nobody was kept waiting: the time is free (and untimed). */
-	if (!rq->cur_alone)
-		e->credit = runq_debit(e->credit, runq_quantum(rq, e), delta);
+	e->credit = runq_charge(rq, e, delta);
 	return now;
 }
 
 /* Another entity became runnable while cur runs: cur is no longer alone,
- * so from now on its time costs credit and it needs a slice timer. */
+ * so from now on it may go into debt and it needs a slice timer. */
 static void runq_contended(struct runq *rq)
 {
 	if (rq->cur < 0 || rq->cur_alone)
@@ -381,8 +387,7 @@ enum runq_status runq_stats(const struct runq *rq, const void *owner, uint64_t n
 	case RUNQ_RUNNING:
 		pending = now - rq->now;
 		out->run_ns += pending;
-		if (!rq->cur_alone)
-			out->credit = runq_debit(e->credit, runq_quantum(rq, e), pending);
+		out->credit = runq_charge(rq, e, pending);
 		break;
 	case RUNQ_WAITING:
 		out->wait_ns += now - e->since;

@@ -21,9 +21,9 @@
  * its place just behind it; without credit it goes to the tail.  A waker
  * can only spend its own credit, so shares hold.
  *
- * Time run alone (no other entity waiting) costs no credit and needs no
- * timer: runq_pick returns RUNQ_NEVER for a lone, never-halting entity, so
- * a dedicated CPU gets no extra exits.
+ * Time run alone (no other entity waiting) needs no timer and costs credit
+ * only down to 0, never debt: runq_pick returns RUNQ_NEVER for a lone,
+ * never-halting entity, so a dedicated CPU gets no extra exits.
  *
  * Times: any monotonic unit as long as slice and every "now" agree (ns is
  * meant; TSC ticks work).  A "now" below one already seen is taken as the
@@ -90,7 +90,7 @@ struct runq {
 	uint64_t slice_ns;
 	uint64_t now;	    /* latest time seen; everything is accounted up to here */
 	int cur;	    /* slot running, -1 = idle */
-	bool cur_alone;	    /* nobody else waiting when cur was picked: run is free */
+	bool cur_alone;	    /* nobody else waiting since cur was picked: no debt, no timer */
 	bool need_pick;	    /* see runq_need_pick() */
 	uint64_t slice_end; /* cur's slice end, RUNQ_NEVER when alone */
 	uint64_t armed;	    /* deadline the last pick returned */
