@@ -208,7 +208,7 @@ int vpci_add_func(struct vpci *pci, uint8_t bus, uint8_t devfn, const struct vpc
 	if (why) {
 		if (err && err_len)
 			snprintf(err, err_len, "pci: function %02x:%02x.%u %s", bus, devfn >> 3,
-				 devfn & 7, why);
+				 (unsigned)(devfn & 7), why);
 		return -1;
 	}
 	pci->funcs[pci->nfuncs++] =
