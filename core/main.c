@@ -11,6 +11,7 @@
 #include <hv/bootfile.h>
 #include <hv/cmdline.h>
 #include <hv/guest.h>
+#include <hv/ioapic.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/platform.h>
@@ -166,6 +167,7 @@ __noreturn void hv_main(struct boot_info *bi)
 	percpu[bsp].is_bsp = true;
 	percpu[bsp].online = true;
 	power_init(bi->efi_reset_system);
+	ioapic_mask_all(&hv_platform);
 	lapic_init(hv_platform.lapic_base);
 	tsc_calibrate();
 

@@ -4,27 +4,42 @@
  *
  * Each call formats into a buffer on its own stack and hands the finished
  * text to the console under one lock, so lines from different CPUs never
- * interleave.  The lock remembers its holder: a fault taken while this CPU
- * is printing (the exception handler prints too) writes without the lock
- * instead of deadlocking on itself.
+ * interleave.  The lock word IS the holder's CPU number: a fault taken while
+ * this CPU is printing (the exception handler prints too) writes without the
+ * lock instead of deadlocking on itself, and a CPU stopped by
+ * smp_stop_others() releases the lock it holds (console_unlock_if_held).
  */
 #include <hv/arch.h>
 #include <hv/cpu.h>
 #include <hv/lib.h>
 #include <hv/printk.h>
-#include <hv/spinlock.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
 
 #define PRINTK_BUF   512
 #define NO_CPU	     (-1)
+#define CONSOLE_FREE (-2)
 #define PANIC_NOBODY (-100)
 
 int log_level = LOG_INFO;
 
 static void (*console_write)(const char *s, size_t len);
-static spinlock_t console_lock = SPINLOCK_INIT;
-static volatile int console_owner = NO_CPU;
+/*
+ * The console lock: CONSOLE_FREE, or the number of the CPU holding it
+ * (NO_CPU for a CPU that has no number yet, i.e. the BSP before
+ * arch_cpu_init).  Taking the lock and recording the owner are ONE
+ * compare-exchange, and releasing is one store: there is no instant at
+ * which a CPU holds the lock without being recorded as its owner, or is
+ * recorded without holding it.  That matters because smp_stop_others()
+ * halts CPUs with an NMI at an arbitrary instruction: the stopped CPU calls
+ * console_unlock_if_held(), which must see every lock it holds, or the
+ * printk in panic()/power_off() after the stop would spin forever.  (A
+ * ticket lock plus a separate owner variable had two such windows: after
+ * the ticket came up and before the owner was written, and after the owner
+ * was cleared and before the ticket advanced.)  The price is fairness: a
+ * contended console is a test-and-set lock, acceptable for a log.
+ */
+static volatile int console_lock = CONSOLE_FREE;
 static volatile int panic_owner = PANIC_NOBODY;
 
 /*
@@ -47,31 +62,43 @@ void console_set_output(void (*write)(const char *s, size_t len))
 	console_write = write;
 }
 
+static void console_lock_take(int me)
+{
+	for (;;) {
+		int expected = CONSOLE_FREE;
+
+		if (__atomic_compare_exchange_n(&console_lock, &expected, me, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		while (__atomic_load_n(&console_lock, __ATOMIC_RELAXED) != CONSOLE_FREE)
+			__builtin_ia32_pause();
+	}
+}
+
+static void console_lock_release(void)
+{
+	__atomic_store_n(&console_lock, CONSOLE_FREE, __ATOMIC_RELEASE);
+}
+
 static void console_emit(const char *s, size_t len)
 {
 	int me = console_cpu();
-	bool nested = me != NO_CPU && console_owner == me;
+	bool nested = me != NO_CPU && __atomic_load_n(&console_lock, __ATOMIC_RELAXED) == me;
 
-	if (!nested) {
-		spin_lock(&console_lock);
-		console_owner = me;
-	}
+	if (!nested)
+		console_lock_take(me);
 	if (console_write)
 		console_write(s, len);
-	if (!nested) {
-		console_owner = NO_CPU;
-		spin_unlock(&console_lock);
-	}
+	if (!nested)
+		console_lock_release();
 }
 
 void console_unlock_if_held(void)
 {
 	int me = console_cpu();
 
-	if (me != NO_CPU && console_owner == me) {
-		console_owner = NO_CPU;
-		spin_unlock(&console_lock);
-	}
+	if (me != NO_CPU && __atomic_load_n(&console_lock, __ATOMIC_RELAXED) == me)
+		console_lock_release();
 }
 
 /* Format after a prefix of pre bytes already in buf; mark truncation. */

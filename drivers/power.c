@@ -14,12 +14,15 @@
  * the 8042 keyboard controller's pulse-reset command 0xFE.
  */
 #include <hv/arch.h>
+#include <hv/cpu.h>
 #include <hv/platform.h>
 #include <hv/power.h>
 #include <hv/serial.h>
 #include <hv/printk.h>
+#include <hv/vmx.h>
 #include <arch/cpu.h>
 #include <arch/io.h>
+#include <arch/msr.h>
 
 /* PM1 control register bits (ACPI 4.8.3.2.1) */
 #define PM1_SCI_EN	  BIT(0)
@@ -148,10 +151,31 @@ static void step_efi_reset(uint32_t type)
 		type == EFI_RESET_SHUTDOWN ? "poweroff" : "reboot");
 }
 
+/*
+ * Leave VMX root operation on the calling CPU before any reset step: INIT
+ * is blocked in VMX root operation (SDM 24.8), so a reset that works by
+ * INIT (the reset register, 0xCF9 with RST_CPU only, the 8042) could be
+ * ignored silently.  The other CPUs do the same in their stop NMI.  The
+ * CPU is found by its GS base, not %gs:0, since power_off() may be called
+ * before arch_cpu_init() (then VMX is not on and nothing needs doing).
+ */
+static void power_leave_vmx(void)
+{
+	uint64_t gs = rdmsr(MSR_GS_BASE);
+
+	for (uint32_t i = 0; i < cpu_count && i < HV_MAX_CPUS; i++) {
+		if (gs == (uint64_t)(uintptr_t)&percpu[i]) {
+			vmx_cpu_disable(&percpu[i]);
+			return;
+		}
+	}
+}
+
 __noreturn void power_off(void)
 {
 	irq_disable();
 	smp_stop_others();
+	power_leave_vmx();
 	printk("hv: poweroff\n");
 	step_acpi_s5();
 	step_efi_reset(EFI_RESET_SHUTDOWN);
@@ -237,6 +261,7 @@ __noreturn void power_reboot(void)
 {
 	irq_disable();
 	smp_stop_others();
+	power_leave_vmx();
 	printk("hv: reboot\n");
 	step_acpi_reset();
 	step_efi_reset(EFI_RESET_COLD);

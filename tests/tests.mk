@@ -74,6 +74,7 @@ test_monitor_SRCS	:= core/monitor.c core/lib/string.c
 fuzz_monitor_SRCS	:= core/monitor.c core/console_mux.c core/lib/string.c
 test_runq_SRCS		:= core/runq.c
 fuzz_runq_SRCS		:= core/runq.c
+test_ioapic_SRCS	:= drivers/ioapic.c
 # ---- end of the list -------------------------------------------------------------------------
 
 FUZZ_TIME	?= 20

@@ -7,7 +7,8 @@
  * region.  The one step that cannot be undone is locking an unlocked
  * IA32_FEATURE_CONTROL with VMX enabled, which is what firmware should
  * have done anyway.  A failure leaves cpu->vmx_error in words an operator
- * can act on.
+ * can act on.  vmx_cpu_disable() leaves VMX root operation again before a
+ * reset (INIT is blocked in VMX root operation, SDM 24.8).
  */
 #include <hv/lib.h>
 #include <hv/mm.h>
@@ -36,23 +37,28 @@ static __printf(2, 3) bool vmx_fail(struct percpu *cpu, const char *fmt, ...)
 }
 
 /* SDM 24.7: VMXON outside SMX needs IA32_FEATURE_CONTROL bit 2 and the
- * lock bit.  Firmware normally locks it; if it did not, we set and lock it
- * (until the next reset it cannot be changed again). */
-static bool vmx_feature_control(struct percpu *cpu)
+ * lock bit.  Check only: *must_lock says firmware left the MSR unlocked, so
+ * vmx_feature_control_apply() has to set and lock it (until the next reset
+ * it cannot be changed again) - after every other check has passed. */
+static bool vmx_feature_control_check(struct percpu *cpu, bool *must_lock)
 {
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
-	if (fc & FEATURE_CONTROL_LOCKED) {
-		if (!(fc & FEATURE_CONTROL_VMX))
-			return vmx_fail(cpu, "VT-x disabled in firmware setup "
-					     "(IA32_FEATURE_CONTROL locked with VMX off)");
-		return true;
-	}
+	*must_lock = !(fc & FEATURE_CONTROL_LOCKED);
+	if (!*must_lock && !(fc & FEATURE_CONTROL_VMX))
+		return vmx_fail(cpu, "VT-x disabled in firmware setup "
+				     "(IA32_FEATURE_CONTROL locked with VMX off)");
+	return true;
+}
+
+static void vmx_feature_control_apply(struct percpu *cpu)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
 	wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX | FEATURE_CONTROL_LOCKED);
 	pr_debug("vmx: cpu %u: IA32_FEATURE_CONTROL was unlocked (0x%llx); enabled VMX and "
 		 "locked it\n",
 		 cpu->cpu_id, (unsigned long long)fc);
-	return true;
 }
 
 /*
@@ -104,10 +110,13 @@ static bool vmx_alloc_vmxon(struct percpu *cpu, uint64_t basic)
 	spin_unlock(&vmxon_alloc_lock);
 	region[0] = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 	cpu->vmxon_region = (uint64_t)(uintptr_t)region;
-	if ((basic & VMX_BASIC_PA32) && cpu->vmxon_region >= 4 * GiB)
+	/* SDM A.1: with IA32_VMX_BASIC bit 48 set, the VMXON region (and every
+	 * VMCS) must lie below 4 GiB.  The allocator is first fit from the
+	 * lowest address, so this only fails when low memory is exhausted. */
+	if ((basic & VMX_BASIC_PA32) && cpu->vmxon_region + PAGE_SIZE > 4 * GiB)
 		return vmx_fail(cpu,
-				"VMXON region at 0x%llx but this CPU takes 32-bit VMX "
-				"addresses only",
+				"VMXON region at 0x%llx is above 4 GiB, but IA32_VMX_BASIC bit 48 "
+				"limits VMX addresses to 32 bits",
 				(unsigned long long)cpu->vmxon_region);
 	return true;
 }
@@ -147,23 +156,49 @@ static bool vmx_enter_root(struct percpu *cpu, uint64_t cr0, uint64_t cr4)
 			(unsigned)(rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK));
 }
 
-/* See include/hv/vmx.h. */
+/* See include/hv/vmx.h.  Check, then apply: nothing is written (not even
+ * the FEATURE_CONTROL lock) until every check and the allocation passed. */
 bool vmx_cpu_enable(struct percpu *cpu)
 {
 	uint64_t basic, cr0 = read_cr0(), cr4 = read_cr4();
+	bool must_lock;
 
 	if (cpu->vmx_on)
 		return true;
 	cpu->vmx_error[0] = '\0';
 	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX))
 		return vmx_fail(cpu, "CPU has no VT-x (CPUID.1:ECX.VMX=0)");
-	if (!vmx_feature_control(cpu) || !vmx_fixed_crs(cpu, &cr0, &cr4))
+	if (!vmx_feature_control_check(cpu, &must_lock) || !vmx_fixed_crs(cpu, &cr0, &cr4))
 		return false;
 	basic = rdmsr(MSR_IA32_VMX_BASIC);
-	if (!vmx_alloc_vmxon(cpu, basic) || !vmx_enter_root(cpu, cr0, cr4)) {
+	if (!vmx_alloc_vmxon(cpu, basic)) {
+		vmx_free_vmxon(cpu);
+		return false;
+	}
+	if (must_lock)
+		vmx_feature_control_apply(cpu);
+	if (!vmx_enter_root(cpu, cr0, cr4)) {
 		vmx_free_vmxon(cpu);
 		return false;
 	}
 	cpu->vmx_on = true;
 	return true;
+}
+
+/*
+ * See include/hv/vmx.h.  Runs in NMI context (smp_stop_others) and on the
+ * way to a reset, so it neither allocates nor prints nor takes locks.
+ * VMXOFF leaves any current VMCS's cached state unwritten, which is fine:
+ * nothing will run it again before the reset.
+ */
+void vmx_cpu_disable(struct percpu *cpu)
+{
+	if (!cpu->vmx_on)
+		return; /* VMX never on here, or CR4.VMXE set by someone else's
+			 * VMXON (vmx_enter_root): clearing it would #GP */
+	cpu->vmx_on = false;
+	/* CR4.VMXE may be cleared only outside VMX operation (SDM 24.8), so
+	 * only after a VMXOFF that succeeded */
+	if (vmxoff() == VMX_SUCCEED)
+		write_cr4(read_cr4() & ~CR4_VMXE);
 }

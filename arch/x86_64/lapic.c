@@ -73,6 +73,29 @@ static bool xapic_wait_idle(void)
 	return true;
 }
 
+/*
+ * An xAPIC ICR write is two stores (SDM 11.6.1: the low half sends, so the
+ * destination goes first) and not atomic: an NMI or exception arriving
+ * between them whose handler sends its own IPI (smp_stop_others() from
+ * panic) would leave its destination in ICR_HI, and the interrupted send
+ * would go to the wrong CPU.  So every sender saves ICR_HI and puts it back
+ * after its own IPI has left the APIC: the interrupted sender then finds
+ * its destination where it wrote it.  (x2APIC has one 64-bit ICR write.)
+ */
+static bool xapic_send_ipi(uint32_t apic_id, uint32_t icr_lo)
+{
+	uint32_t saved_hi = xapic_mmio[APIC_ICR_HI / 4];
+	bool ok = xapic_wait_idle();
+
+	if (ok) {
+		xapic_mmio[APIC_ICR_HI / 4] = apic_id << 24;
+		xapic_mmio[APIC_ICR_LO / 4] = icr_lo;
+		ok = xapic_wait_idle();
+	}
+	xapic_mmio[APIC_ICR_HI / 4] = saved_hi;
+	return ok;
+}
+
 bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo)
 {
 	if (lapic_x2apic) {
@@ -80,12 +103,7 @@ bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo)
 		wrmsr(MSR_X2APIC_BASE + (APIC_ICR_LO >> 4), ((uint64_t)apic_id << 32) | icr_lo);
 		return true;
 	}
-	if (!xapic_wait_idle())
-		return false;
-	/* SDM 11.6.1: writing the low half sends, so the destination first */
-	xapic_mmio[APIC_ICR_HI / 4] = apic_id << 24;
-	xapic_mmio[APIC_ICR_LO / 4] = icr_lo;
-	return xapic_wait_idle();
+	return xapic_send_ipi(apic_id, icr_lo);
 }
 
 /* Switch this CPU's LAPIC on in the mode the CPU supports.  Disabled ->

@@ -11,6 +11,8 @@
 #include <hv/arch.h>
 #include <hv/cpu.h>
 #include <hv/printk.h>
+#include <hv/vmx.h>
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/paging.h>
@@ -128,10 +130,33 @@ static __noreturn void exception_report(const struct trap_frame *f, uint32_t cpu
 	panic("unhandled exception %s at %#llx", name, (unsigned long long)f->rip);
 }
 
-/* NMI: halt for good when smp_stop_others() asked for it, else report and go on. */
+/*
+ * An interrupt nobody registered: log it once per vector (a level-triggered
+ * or periodic source would flood the console), then EOI it - except the
+ * spurious vector, which sets no ISR bit and must not be EOIed (SDM
+ * 11.9).  Without the EOI its ISR bit stays set and blocks every vector of
+ * the same or lower priority class on this CPU (SDM 11.8.4).
+ */
+static void irq_unexpected(uint8_t vector, uint32_t cpu_id)
+{
+	static uint8_t seen[X86_NR_VECTORS / 8];
+	uint8_t bit = (uint8_t)BIT(vector % 8);
+
+	if (!(__atomic_fetch_or(&seen[vector / 8], bit, __ATOMIC_RELAXED) & bit))
+		pr_warn("cpu %u: unexpected interrupt, vector %u%s (further ones not logged)\n",
+			cpu_id, vector, vector == APIC_SPURIOUS_VECTOR ? " (spurious)" : "");
+	if (vector != APIC_SPURIOUS_VECTOR)
+		lapic_eoi();
+}
+
+/* NMI: halt for good when smp_stop_others() asked for it, else report and
+ * go on.  A stopped CPU leaves VMX root operation first: INIT is blocked
+ * there (SDM 24.8), and the CPU that stopped it may reset the machine with
+ * an INIT-based mechanism next. */
 static void nmi_handle(const struct trap_frame *f, struct percpu *cpu)
 {
 	if (cpu->stop_requested) {
+		vmx_cpu_disable(cpu);
 		console_unlock_if_held();
 		cpu_halt_forever();
 	}
@@ -151,8 +176,7 @@ void trap_dispatch(struct trap_frame *f)
 		if (handler)
 			handler((uint8_t)f->vector);
 		else
-			pr_warn("cpu %u: unexpected interrupt, vector %llu\n", cpu_id,
-				(unsigned long long)f->vector);
+			irq_unexpected((uint8_t)f->vector, cpu_id);
 	} else {
 		exception_report(f, cpu_id);
 	}

@@ -10,18 +10,34 @@
  * bytes of EAX it does not write (SDM Vol. 2A IN: IN AL leaves EAX[31:8]).
  * COM1 itself is checked through its scratch register, which a 16550 reads
  * back as written.
+ *
+ * Last, the ways a PC is reset or switched off by port I/O must not reach
+ * the real machine: the reset control register (0xCF9 = 0x06, then a full
+ * reset 0x0E), the 8042's pulse-reset command (0xFE to 0x64), and SLP_EN
+ * with every SLP_TYP in PM1a control (ACPI 6.5 4.8.3.2.1).  The guest
+ * cannot know the host's PM1a port, so it tries the usual ones: 0x404,
+ * 0x604, 0xB004, 0x1804.  Each attempt is followed by a PASS line: the line
+ * appearing proves the machine is still running.  (guests/acpi_build.c
+ * gives a partition its OWN PM1a control at 0x604 and reset register at
+ * 0xCF9; once those models are wired to the port exits, these writes would
+ * rightly power off or reset the partition, and the checks must move.)
  */
 #include "guest.h"
 
-#define PCI_ADDR   0xcf8
-#define PCI_DATA   0xcfc
-#define PCI_ENABLE 0x80000000u
-#define COM1_SCR   0x3ff
-#define COM2_SCR   0x2ff /* no COM2 in a partition */
-#define CMOS_INDEX 0x70
-#define CMOS_DATA  0x71
-#define KBD_STATUS 0x64
-#define IDE_STATUS 0x1f7
+#define PCI_ADDR	  0xcf8
+#define PCI_DATA	  0xcfc
+#define PCI_ENABLE	  0x80000000u
+#define COM1_SCR	  0x3ff
+#define COM2_SCR	  0x2ff /* no COM2 in a partition */
+#define CMOS_INDEX	  0x70
+#define CMOS_DATA	  0x71
+#define KBD_STATUS	  0x64
+#define IDE_STATUS	  0x1f7
+#define RST_CNT		  0xcf9
+#define KBD_CMD		  0x64
+#define KBD_PULSE_RESET	  0xfe
+#define PM1_SLP_EN	  BIT(13)
+#define PM1_SLP_TYP_SHIFT 10
 
 const char guest_name[] = "portio";
 
@@ -91,9 +107,37 @@ static void check_pci(void)
 	outl(PCI_ADDR, 0);
 }
 
+static void check_reset_ports(void)
+{
+	outb(RST_CNT, 0x02); /* SYS_RST, then SYS_RST|RST_CPU: Linux reboot=pci */
+	outb(RST_CNT, 0x06);
+	pass("portio-cf9-reset-06-ignored");
+	outb(RST_CNT, 0x0e); /* FULL_RST|SYS_RST|RST_CPU */
+	pass("portio-cf9-reset-0e-ignored");
+	outb(KBD_CMD, KBD_PULSE_RESET);
+	pass("portio-kbc-reset-ignored");
+}
+
+static void check_pm1_sleep(void)
+{
+	static const uint16_t ports[] = {0x404, 0x604, 0xb004, 0x1804};
+	static const char *const names[] = {
+	    "portio-pm1-0x404-sleep-ignored", "portio-pm1-0x604-sleep-ignored",
+	    "portio-pm1-0xb004-sleep-ignored", "portio-pm1-0x1804-sleep-ignored"};
+
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		/* every SLP_TYP: which one means S5 is the real DSDT's business */
+		for (uint16_t typ = 0; typ < 8; typ++)
+			outw(ports[i], (uint16_t)(PM1_SLP_EN | (typ << PM1_SLP_TYP_SHIFT)));
+		pass(names[i]);
+	}
+}
+
 void guest_main(void)
 {
 	check_reads();
 	check_writes();
 	check_pci();
+	check_reset_ports();
+	check_pm1_sleep();
 }

@@ -16,6 +16,15 @@
  */
 bool vmx_cpu_enable(struct percpu *cpu);
 
+/*
+ * vmx_cpu_disable - leave VMX root operation on the calling CPU (VMXOFF,
+ * then clear CR4.VMXE) before it is stopped or reset: INIT is blocked in
+ * VMX root operation (SDM 24.8), so an INIT-based reset could otherwise
+ * fail silently.  Does nothing when cpu->vmx_on is false.  Safe in NMI
+ * context: no locks, no allocation, no printing.
+ */
+void vmx_cpu_disable(struct percpu *cpu);
+
 /* Print, once, the VT-x capabilities later work depends on (EPT 2M/1G,
  * INVEPT types, VPID, unrestricted guest, preemption timer, APIC
  * virtualization, posted interrupts). */
