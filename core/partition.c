@@ -16,6 +16,7 @@
 #include <hv/mm.h>
 #include <hv/power.h>
 #include <hv/printk.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include "vmx/vmcs_setup.h"
 
@@ -186,6 +187,8 @@ static int part_arch_create(struct guest *g, const struct config_guest *c)
 	for (uint32_t i = 0; i < g->vcpu_count; i++)
 		if (vcpu_arch_create(&g->vcpus[i]))
 			return part_fail(c, "no memory left for the VMCS of vcpu %u", i);
+	if (vplatform_create(g))
+		return part_fail(c, "its virtual platform could not be built");
 	return 0;
 }
 
@@ -254,6 +257,7 @@ static void part_reset(struct guest *g)
 	}
 	memset(g->exits, 0, sizeof(g->exits));
 	g->console.len = 0;
+	vplatform_reset(g);
 }
 
 bool part_restart(struct guest *g)

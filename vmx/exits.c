@@ -11,6 +11,7 @@
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/printk.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
 #include "vmx/exits.h"
@@ -131,10 +132,12 @@ static void cpuid_adjust_1(struct vcpu *vcpu, struct cpuid_regs *r)
 	r->ecx |= CPUID_1_ECX_HV;
 	if (cr4 & CR4_OSXSAVE)
 		r->ecx |= CPUID_1_ECX_OSXSAVE;
-	/* no LAPIC; no MTRRs to program (EPT sets the memory types); no
-	 * machine-check banks (the host owns machine checks) */
-	r->edx &=
-	    ~(uint32_t)(CPUID_1_EDX_APIC | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
+	/* the LAPIC only with a virtual platform to model it; no MTRRs to
+	 * program (EPT sets the memory types); no machine-check banks (the
+	 * host owns machine checks) */
+	r->edx &= ~(uint32_t)(CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
+	if (!vplatform_has_lapic(vcpu->guest))
+		r->edx &= ~(uint32_t)CPUID_1_EDX_APIC;
 	/* EBX 31:24 initial APIC ID, 23:16 logical processors */
 	r->ebx = (r->ebx & GENMASK(15, 0)) | (vcpu->index << 24) |
 		 ((vcpu->guest->vcpu_count & 0xff) << 16);
@@ -197,7 +200,8 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 
 /* HLT: with interrupts off nothing can ever wake the vCPU, so the guest is
  * finished; otherwise the physical CPU sleeps until an interrupt is due
- * for this vCPU or the guest is stopped. */
+ * for this vCPU (a device model's deadline arms the CPU's timer; another
+ * CPU delivering one sets irq_pending and kicks) or the guest is stopped. */
 enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 {
 	(void)e;
@@ -205,8 +209,14 @@ enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 		guest_stop_as(vcpu->guest, GUEST_STOP_POWEROFF, "halted with interrupts disabled");
 		return EXIT_STOP;
 	}
-	while (!vcpu->irq_pending && !guest_is_stopped(vcpu->guest))
-		cpu_sti_hlt();
+	for (;;) {
+		vcpu->irq_pending = false;
+		if (guest_is_stopped(vcpu->guest) || vplatform_intr(vcpu, false) >= 0)
+			break;
+		vplatform_arm_timer(vcpu);
+		if (!vcpu->irq_pending)
+			cpu_sti_hlt();
+	}
 	return EXIT_SKIP;
 }
 
