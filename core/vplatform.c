@@ -159,13 +159,18 @@ static int vp_init_lapics(struct vplatform *vp)
 	return 0;
 }
 
+void vplatform_acpi_config(struct acpi_build_config *cfg, uint64_t base, uint32_t vcpus)
+{
+	acpi_build_defaults(cfg, base, vcpus);
+}
+
 static int vp_init_models(struct vplatform *vp)
 {
 	struct vdev_irq_line uart = {.set = vp_isa_irq, .ctx = vp, .line = VPLATFORM_UART_IRQ};
 	struct vdev_irq_line pit = {.set = vp_isa_irq, .ctx = vp, .line = 0};
 	struct vdev_irq_line rtc = {.set = vp_isa_irq, .ctx = vp, .line = 8};
 
-	acpi_build_defaults(&vp->acfg, 0, vp->g->vcpu_count);
+	vplatform_acpi_config(&vp->acfg, 0, vp->g->vcpu_count);
 	vp->tsc0 = rdtsc();
 	if (vp_init_lapics(vp))
 		return -1;

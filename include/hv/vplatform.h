@@ -65,6 +65,10 @@ enum vplatform_msr_result {
 	VPLATFORM_MSR_GP, /* the caller injects #GP(0) */
 };
 
+/* The platform's description for acpi_build() (tables at guest-physical
+ * base): the devices vplatform_create() builds are the ones it lists. */
+void vplatform_acpi_config(struct acpi_build_config *cfg, uint64_t base, uint32_t vcpus);
+
 /*
  * vplatform_create - allocate g's platform, put every model in its reset
  * state and register the LAPIC and IOAPIC MMIO regions.  On the bootstrap
