@@ -106,7 +106,7 @@ static void set_regs32(uint64_t *gpr, struct cpuid_regs r)
 }
 
 /* Leaves 0x40000000.. (docs/hypercalls.md): signature and frequencies. */
-static struct cpuid_regs cpuid_hv_leaf(uint32_t leaf)
+static struct cpuid_regs cpuid_hv_leaf(const struct guest *g, uint32_t leaf)
 {
 	struct cpuid_regs r = {0};
 
@@ -117,7 +117,8 @@ static struct cpuid_regs cpuid_hv_leaf(uint32_t leaf)
 		memcpy(&r.edx, HV_CPUID_SIG + 8, 4);
 	} else if (leaf == HV_CPUID_FREQ) {
 		r.eax = (uint32_t)(tsc_hz / 1000);
-		r.ebx = (uint32_t)(lapic_timer_hz / 1000);
+		/* the virtual LAPIC's timer runs at the TSC rate (core/vplatform.c) */
+		r.ebx = (uint32_t)((vplatform_has_lapic(g) ? tsc_hz : lapic_timer_hz) / 1000);
 		r.ecx = HV_ABI_VERSION;
 	}
 	return r;
@@ -176,7 +177,7 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 
 	(void)e;
 	if ((leaf & 0xf0000000u) == HV_CPUID_SIGNATURE) {
-		set_regs32(gpr, cpuid_hv_leaf(leaf));
+		set_regs32(gpr, cpuid_hv_leaf(vcpu->guest, leaf));
 		return EXIT_SKIP;
 	}
 	r = cpuid(leaf, sub);
