@@ -33,15 +33,19 @@ vdev_time_ns vplatform_now(const struct vplatform *vp)
 /* ---- interrupt lines and routing (lock held) ---- */
 
 /* Every vCPU with an interrupt waiting is marked and its CPU woken (a
- * running one exits on the IPI and gets it injected before re-entry). */
+ * running one exits on the IPI and gets it injected before re-entry).
+ * vcpu_prepare_entry and exit_hlt clear irq_pending before they consult
+ * the models, so a later interrupt kicks again. */
 static void vp_kick(struct vplatform *vp)
 {
 	for (uint32_t i = 0; i < vp->g->vcpu_count; i++) {
 		struct vlapic *vl = &vp->lapic[i];
 		struct vcpu *v = &vp->g->vcpus[i];
 
-		if (vlapic_pending_vector(vl) < 0 && !vl->extint_pending && !vl->nmi_pending)
+		/* NMIs are not injected yet (vmx.md "Not yet"): no kick for them */
+		if (v->irq_pending || (vlapic_pending_vector(vl) < 0 && !vl->extint_pending))
 			continue;
+		/* once per transition: the vCPU clears the flag before it looks */
 		v->irq_pending = true;
 		sched_kick(v->pcpu);
 	}
@@ -279,44 +283,128 @@ bool vplatform_has_lapic(const struct guest *g)
 
 /* ---- port I/O ---- */
 
+/* One entry of the port dispatch table: which ports a model decodes and
+ * its access functions, adapted to one signature (now = guest time). */
+struct vp_port_dev {
+	bool (*owns)(struct vplatform *vp, uint16_t port, unsigned size);
+	uint32_t (*read)(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now);
+	void (*write)(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v,
+		      vdev_time_ns now);
+};
+
+static bool uart_owns(struct vplatform *vp, uint16_t port, unsigned size)
+{
+	(void)vp;
+	(void)size;
+	return port >= VPLATFORM_COM1 && port < VPLATFORM_COM1 + VUART_NR_REGS;
+}
+static uint32_t uart_rd(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now)
+{
+	return vuart_read(&vp->uart, port - VPLATFORM_COM1, size, now);
+}
+static void uart_wr(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v,
+		    vdev_time_ns now)
+{
+	vuart_write(&vp->uart, port - VPLATFORM_COM1, size, v, now);
+}
+
+static bool pic_owns(struct vplatform *vp, uint16_t port, unsigned size)
+{
+	(void)vp;
+	(void)size;
+	return vpic_handles_port(port);
+}
+static uint32_t pic_rd(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now)
+{
+	(void)now;
+	return vpic_io_read(&vp->pic, port, size);
+}
+static void pic_wr(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v, vdev_time_ns now)
+{
+	(void)now;
+	vpic_io_write(&vp->pic, port, size, v);
+}
+
+static bool pit_owns(struct vplatform *vp, uint16_t port, unsigned size)
+{
+	(void)vp;
+	(void)size;
+	return vpit_owns(port);
+}
+static uint32_t pit_rd(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now)
+{
+	return vpit_io_read(&vp->pit, port, size, now);
+}
+static void pit_wr(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v, vdev_time_ns now)
+{
+	vpit_io_write(&vp->pit, port, size, v, now);
+}
+
+static bool rtc_owns(struct vplatform *vp, uint16_t port, unsigned size)
+{
+	(void)vp;
+	(void)size;
+	return vrtc_owns(port);
+}
+static uint32_t rtc_rd(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now)
+{
+	return vrtc_io_read(&vp->rtc, port, size, now);
+}
+static void rtc_wr(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v, vdev_time_ns now)
+{
+	vrtc_io_write(&vp->rtc, port, size, v, now);
+}
+
+static bool pm_owns(struct vplatform *vp, uint16_t port, unsigned size)
+{
+	return vacpi_pm_owns(&vp->pm, port, size);
+}
+static uint32_t pm_rd(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now)
+{
+	return vacpi_pm_io_read(&vp->pm, port, size, now);
+}
+static void pm_wr(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v, vdev_time_ns now)
+{
+	vacpi_pm_io_write(&vp->pm, port, size, v, now);
+}
+
+static bool pci_owns(struct vplatform *vp, uint16_t port, unsigned size)
+{
+	(void)vp;
+	return vpci_owns_port(port, size);
+}
+static uint32_t pci_rd(struct vplatform *vp, uint16_t port, unsigned size, vdev_time_ns now)
+{
+	(void)now;
+	return vpci_io_read(&vp->pci, port, size);
+}
+static void pci_wr(struct vplatform *vp, uint16_t port, unsigned size, uint32_t v, vdev_time_ns now)
+{
+	(void)now;
+	vpci_io_write(&vp->pci, port, size, v);
+}
+
+/* The PM block comes before PCI: a byte access to 0xCF9 is the reset
+ * register, only dword ones at 0xCF8 are CONFIG_ADDRESS. */
+static const struct vp_port_dev vp_ports[] = {
+    {uart_owns, uart_rd, uart_wr}, {pic_owns, pic_rd, pic_wr}, {pit_owns, pit_rd, pit_wr},
+    {rtc_owns, rtc_rd, rtc_wr},	   {pm_owns, pm_rd, pm_wr},    {pci_owns, pci_rd, pci_wr},
+};
+
 static bool vp_io_locked(struct vplatform *vp, uint16_t port, unsigned size, bool in, uint32_t *val)
 {
-	vdev_time_ns now = vplatform_now(vp);
+	for (size_t i = 0; i < ARRAY_SIZE(vp_ports); i++) {
+		const struct vp_port_dev *d = &vp_ports[i];
 
-	if (port >= VPLATFORM_COM1 && port < VPLATFORM_COM1 + VUART_NR_REGS) {
+		if (!d->owns(vp, port, size))
+			continue;
 		if (in)
-			*val = vuart_read(&vp->uart, port - VPLATFORM_COM1, size, now);
+			*val = d->read(vp, port, size, vplatform_now(vp));
 		else
-			vuart_write(&vp->uart, port - VPLATFORM_COM1, size, *val, now);
-	} else if (vpic_handles_port(port)) {
-		if (in)
-			*val = vpic_io_read(&vp->pic, port, size);
-		else
-			vpic_io_write(&vp->pic, port, size, *val);
-	} else if (vpit_owns(port)) {
-		if (in)
-			*val = vpit_io_read(&vp->pit, port, size, now);
-		else
-			vpit_io_write(&vp->pit, port, size, *val, now);
-	} else if (vrtc_owns(port)) {
-		if (in)
-			*val = vrtc_io_read(&vp->rtc, port, size, now);
-		else
-			vrtc_io_write(&vp->rtc, port, size, *val, now);
-	} else if (vacpi_pm_owns(&vp->pm, port, size)) {
-		if (in)
-			*val = vacpi_pm_io_read(&vp->pm, port, size, now);
-		else
-			vacpi_pm_io_write(&vp->pm, port, size, *val, now);
-	} else if (vpci_owns_port(port, size)) {
-		if (in)
-			*val = vpci_io_read(&vp->pci, port, size);
-		else
-			vpci_io_write(&vp->pci, port, size, *val);
-	} else {
-		return false;
+			d->write(vp, port, size, *val, vplatform_now(vp));
+		return true;
 	}
-	return true;
+	return false;
 }
 
 bool vplatform_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in, uint32_t *val)

@@ -228,7 +228,10 @@ static void vcpu_prepare_entry(struct vcpu *vcpu)
 	bool busy = vmcs_read32(VMCS_CTRL_ENTRY_INTR_INFO) & INTR_INFO_VALID;
 	bool open = !busy && (vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 		    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
-	int vec = vplatform_intr(vcpu, open);
+	int vec;
+
+	vcpu->irq_pending = false; /* what arrives from now on kicks again */
+	vec = vplatform_intr(vcpu, open);
 
 	if (vec >= 0 && open)
 		vmcs_write32(VMCS_CTRL_ENTRY_INTR_INFO,
