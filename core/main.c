@@ -19,6 +19,7 @@
 #include <hv/printk.h>
 #include <hv/serial.h>
 #include <hv/vmx.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include "vmx/vmcs_setup.h"
 
@@ -122,6 +123,7 @@ static void run_guests(bool vmx_ok)
 	if (!part_create_all(&cfg))
 		return;
 	sched_init();
+	vplatform_init();
 	part_start_all();
 	sched_idle_loop(this_cpu());
 }

@@ -9,6 +9,7 @@
  * else: the hypervisor's memory and other guests' memory are never mapped
  * into a guest.
  */
+#include <hv/acpi_build.h>
 #include <hv/bootfile.h>
 #include <hv/guest.h>
 #include <hv/lib.h>
@@ -16,6 +17,7 @@
 #include <hv/mm.h>
 #include <hv/power.h>
 #include <hv/printk.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include "vmx/vmcs_setup.h"
 
@@ -126,22 +128,53 @@ static int part_load_mb1(struct guest *g, const struct config_guest *c, const st
 	return 0;
 }
 
+/* The PC layout of docs/linux-guests.md: the EBDA/BIOS hole reserved, the
+ * ACPI tables (describing the guest's virtual platform) at 0xE0000, where
+ * the legacy RSDP scan finds them too. */
+#define LX_EBDA_BASE 0x9fc00
+#define LX_ACPI_BASE 0xe0000
+#define LX_ACPI_END  0x100000
+
+static int part_linux_acpi(struct guest *g, const struct config_guest *c,
+			   struct linux_layout *layout)
+{
+	struct acpi_build_config cfg;
+	struct acpi_build_result res;
+	void *buf = guest_ram_ptr(g, LX_ACPI_BASE, LX_ACPI_END - LX_ACPI_BASE);
+	char err[120];
+
+	if (!buf)
+		return part_fail(c, "memory too small for the ACPI tables at %#x", LX_ACPI_BASE);
+	vplatform_acpi_config(&cfg, LX_ACPI_BASE, g->vcpu_count);
+	if (acpi_build(&cfg, buf, LX_ACPI_END - LX_ACPI_BASE, &res, err, sizeof(err)))
+		return part_fail(c, "ACPI tables: %s", err);
+	layout->rsdp = res.rsdp;
+	layout->regions[0] = (struct linux_region){
+	    .base = LX_EBDA_BASE, .size = LX_ACPI_BASE - LX_EBDA_BASE, .type = E820_RESERVED};
+	layout->regions[1] = (struct linux_region){
+	    .base = LX_ACPI_BASE, .size = LX_ACPI_END - LX_ACPI_BASE, .type = E820_ACPI};
+	layout->region_count = 2;
+	return 0;
+}
+
 /* A Linux bzImage (64-bit entry) or vmlinux (PVH 32-bit entry): the boot
- * vCPU starts as struct linux_boot says.  No ACPI tables or reserved
- * regions are given yet (an empty layout). */
+ * vCPU starts as struct linux_boot says. */
 static int part_load_linux(struct guest *g, const struct config_guest *c,
 			   const struct boot_module *k)
 {
 	const struct guest_mem mem = {.host = (uint8_t *)(uintptr_t)g->mem_hpa,
 				      .size = g->mem_size};
 	const struct boot_module *rd = c->initrd[0] ? bootfile_find(hv_boot_info, c->initrd) : NULL;
-	static const struct linux_layout layout;
+	static struct linux_layout layout;
 	struct vcpu_boot *b = &g->vcpus[0].arch.boot;
 	struct linux_boot lb;
 	char err[160];
 
 	if (c->initrd[0] && !rd)
 		return part_fail(c, "initrd '%s' is not on the boot medium", c->initrd);
+	memset(&layout, 0, sizeof(layout));
+	if (part_linux_acpi(g, c, &layout))
+		return -1;
 	if (linux_load((const void *)(uintptr_t)k->start, k->end - k->start,
 		       rd ? (const void *)(uintptr_t)rd->start : NULL, rd ? rd->end - rd->start : 0,
 		       c->cmdline, &mem, &layout, &lb, err, sizeof(err)))
@@ -186,6 +219,8 @@ static int part_arch_create(struct guest *g, const struct config_guest *c)
 	for (uint32_t i = 0; i < g->vcpu_count; i++)
 		if (vcpu_arch_create(&g->vcpus[i]))
 			return part_fail(c, "no memory left for the VMCS of vcpu %u", i);
+	if (vplatform_create(g))
+		return part_fail(c, "its virtual platform could not be built");
 	return 0;
 }
 
@@ -254,6 +289,7 @@ static void part_reset(struct guest *g)
 	}
 	memset(g->exits, 0, sizeof(g->exits));
 	g->console.len = 0;
+	vplatform_reset(g);
 }
 
 bool part_restart(struct guest *g)

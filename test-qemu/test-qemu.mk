@@ -33,7 +33,13 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability,performance --error-
 
 # What the cases boot: the images, the test guests their "file" lines name
 # (guests/guests.mk), and hvcfg, which `make usb`/`make pxe` media need.
-TEST_QEMU_NEEDS := all iso guests tools
+TEST_QEMU_NEEDS := all iso guests tools guest-kernel
+
+# The stock Debian kernel and busybox initramfs the bochs-linux-* cases boot
+# (tools/fetch-guest-kernel.sh: apt-get download, never installed here).
+.PHONY: guest-kernel
+guest-kernel:
+	@OUT=$(abspath $(BUILD))/guest-kernel tools/fetch-guest-kernel.sh
 
 test-qemu: $(TEST_QEMU_NEEDS)
 	BUILD=$(BUILD) test-qemu/run.sh $(CASES)

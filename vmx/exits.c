@@ -11,6 +11,8 @@
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/printk.h>
+#include <hv/vmx.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
 #include "vmx/exits.h"
@@ -63,6 +65,8 @@ enum exit_action exit_nmi_exception(struct vcpu *vcpu, const struct exit_info *e
 	if ((e->intr_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI)
 		return exit_unexpected(vcpu, e);
 	if (cpu->stop_requested) {
+		/* leave VMX root first: INIT-based resets are blocked in it */
+		vmx_cpu_disable(cpu);
 		console_unlock_if_held();
 		cpu_halt_forever();
 	}
@@ -107,7 +111,7 @@ static void set_regs32(uint64_t *gpr, struct cpuid_regs r)
 }
 
 /* Leaves 0x40000000.. (docs/hypercalls.md): signature and frequencies. */
-static struct cpuid_regs cpuid_hv_leaf(uint32_t leaf)
+static struct cpuid_regs cpuid_hv_leaf(const struct guest *g, uint32_t leaf)
 {
 	struct cpuid_regs r = {0};
 
@@ -118,7 +122,8 @@ static struct cpuid_regs cpuid_hv_leaf(uint32_t leaf)
 		memcpy(&r.edx, HV_CPUID_SIG + 8, 4);
 	} else if (leaf == HV_CPUID_FREQ) {
 		r.eax = (uint32_t)(tsc_hz / 1000);
-		r.ebx = (uint32_t)(lapic_timer_hz / 1000);
+		/* the virtual LAPIC's timer runs at the TSC rate (core/vplatform.c) */
+		r.ebx = (uint32_t)((vplatform_has_lapic(g) ? tsc_hz : lapic_timer_hz) / 1000);
 		r.ecx = HV_ABI_VERSION;
 	}
 	return r;
@@ -133,10 +138,12 @@ static void cpuid_adjust_1(struct vcpu *vcpu, struct cpuid_regs *r)
 	r->ecx |= CPUID_1_ECX_HV;
 	if (cr4 & CR4_OSXSAVE)
 		r->ecx |= CPUID_1_ECX_OSXSAVE;
-	/* no LAPIC; no MTRRs to program (EPT sets the memory types); no
-	 * machine-check banks (the host owns machine checks) */
-	r->edx &=
-	    ~(uint32_t)(CPUID_1_EDX_APIC | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
+	/* the LAPIC only with a virtual platform to model it; no MTRRs to
+	 * program (EPT sets the memory types); no machine-check banks (the
+	 * host owns machine checks) */
+	r->edx &= ~(uint32_t)(CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
+	if (!vplatform_has_lapic(vcpu->guest))
+		r->edx &= ~(uint32_t)CPUID_1_EDX_APIC;
 	/* EBX 31:24 initial APIC ID, 23:16 logical processors */
 	r->ebx = (r->ebx & GENMASK(15, 0)) | (vcpu->index << 24) |
 		 ((vcpu->guest->vcpu_count & 0xff) << 16);
@@ -183,7 +190,7 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 
 	(void)e;
 	if ((leaf & 0xf0000000u) == HV_CPUID_SIGNATURE) {
-		set_regs32(gpr, cpuid_hv_leaf(leaf));
+		set_regs32(gpr, cpuid_hv_leaf(vcpu->guest, leaf));
 		return EXIT_SKIP;
 	}
 	r = cpuid(leaf, sub);
@@ -207,7 +214,8 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 
 /* HLT: with interrupts off nothing can ever wake the vCPU, so the guest is
  * finished; otherwise the physical CPU sleeps until an interrupt is due
- * for this vCPU or the guest is stopped. */
+ * for this vCPU (a device model's deadline arms the CPU's timer; another
+ * CPU delivering one sets irq_pending and kicks) or the guest is stopped. */
 enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 {
 	(void)e;
@@ -215,8 +223,14 @@ enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 		guest_stop_as(vcpu->guest, GUEST_STOP_POWEROFF, "halted with interrupts disabled");
 		return EXIT_STOP;
 	}
-	while (!vcpu->irq_pending && !guest_is_stopped(vcpu->guest))
-		cpu_sti_hlt();
+	for (;;) {
+		vcpu->irq_pending = false;
+		if (guest_is_stopped(vcpu->guest) || vplatform_intr(vcpu, false) >= 0)
+			break;
+		vplatform_arm_timer(vcpu);
+		if (!vcpu->irq_pending)
+			cpu_sti_hlt();
+	}
 	return EXIT_SKIP;
 }
 

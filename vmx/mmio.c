@@ -4,12 +4,15 @@
  * hand the access to the region's handler, write back the register.
  *
  * Only MOV (register to or from memory, immediate to memory) is carried
- * out so far, and only while guest paging is off (the instruction's linear
- * address is then its guest-physical address); anything else stops the
- * guest with the reason.
+ * out so far.  The instruction is fetched at its linear address: directly
+ * while guest paging is off, through the guest's 4-level page tables in
+ * IA-32e mode (SDM 4.5); legacy and PAE paging are not walked yet.
+ * Anything else stops the guest with the reason.
  */
 #include <hv/decode.h>
 #include <hv/guest.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
 #include "vmx/exits.h"
@@ -17,6 +20,11 @@
 
 #define AR_L  BIT(13)
 #define AR_DB BIT(14)
+/* 4-level paging entries (SDM 4.5, tables 4-15 .. 4-20) */
+#define PTE_P	  BIT(0)
+#define PTE_PS	  BIT(7)
+#define PTE_ADDR  GENMASK(51, 12)
+#define PT_LEVELS 4
 
 static enum decode_mode guest_decode_mode(void)
 {
@@ -27,6 +35,58 @@ static enum decode_mode guest_decode_mode(void)
 	if ((vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) && (ar & AR_L))
 		return DECODE_MODE_64;
 	return (ar & AR_DB) ? DECODE_MODE_32 : DECODE_MODE_16;
+}
+
+/* Guest-physical address of linear address gla under 4-level paging with
+ * root cr3; false when not mapped (or the tables lie outside guest RAM).
+ * Permissions are not checked: the CPU already executed from there. */
+static bool gla_to_gpa(const struct guest *g, uint64_t cr3, uint64_t gla, uint64_t *gpa)
+{
+	uint64_t table = cr3 & PTE_ADDR;
+
+	for (int level = PT_LEVELS - 1; level >= 0; level--) {
+		unsigned shift = 12 + 9 * (unsigned)level;
+		const uint64_t *e = guest_ram_ptr(g, table + ((gla >> shift) & 511) * 8, 8);
+
+		if (!e || !(*e & PTE_P))
+			return false;
+		/* PS means a 1 GiB (PDPTE) or 2 MiB (PDE) page */
+		if (level == 0 || (level <= 2 && (*e & PTE_PS))) {
+			uint64_t off = BIT(shift) - 1;
+
+			*gpa = (*e & PTE_ADDR & ~off) | (gla & off);
+			return true;
+		}
+		table = *e & PTE_ADDR;
+	}
+	return false;
+}
+
+/* Copy up to len instruction bytes from linear address gla into buf, page
+ * by page; returns how many could be fetched, or -1 when the paging mode
+ * is not walked. */
+static int fetch_insn(struct vcpu *vcpu, uint64_t gla, uint8_t *buf, unsigned len)
+{
+	const struct guest *g = vcpu->guest;
+	bool paging = vmcs_read_natural(VMCS_GUEST_CR0) & CR0_PG;
+	unsigned got = 0;
+
+	if (paging && !(vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA))
+		return -1;
+	while (got < len) {
+		uint64_t gpa = gla + got, chunk = PAGE_SIZE - ((gla + got) & (PAGE_SIZE - 1));
+		const uint8_t *p;
+
+		if (paging && !gla_to_gpa(g, vmcs_read_natural(VMCS_GUEST_CR3), gla + got, &gpa))
+			break;
+		chunk = chunk < len - got ? chunk : len - got;
+		p = guest_ram_ptr(g, gpa, chunk);
+		if (!p)
+			break;
+		memcpy(buf + got, p, chunk);
+		got += (unsigned)chunk;
+	}
+	return (int)got;
 }
 
 static enum exit_action mmio_refuse(struct vcpu *vcpu, const struct exit_info *e, const char *why,
@@ -59,14 +119,14 @@ enum exit_action vcpu_mmio_emulate(struct vcpu *vcpu, const struct mmio_region *
 {
 	uint64_t rip = vmcs_read_natural(VMCS_GUEST_CS_BASE) + vmcs_read_natural(VMCS_GUEST_RIP);
 	uint64_t *gpr = vcpu->arch.gpr, val = 0;
-	const uint8_t *bytes;
+	uint8_t bytes[DECODE_MAX_LEN];
 	struct decoded_insn d;
+	int n = fetch_insn(vcpu, rip, bytes, DECODE_MAX_LEN);
 	bool write;
 
-	if (vmcs_read_natural(VMCS_GUEST_CR0) & CR0_PG)
-		return mmio_refuse(vcpu, e, "guest paging is on", r);
-	bytes = guest_ram_ptr(vcpu->guest, rip, DECODE_MAX_LEN);
-	if (!bytes || decode_insn(bytes, DECODE_MAX_LEN, guest_decode_mode(), &d) < 0)
+	if (n < 0)
+		return mmio_refuse(vcpu, e, "legacy or PAE guest paging is not walked", r);
+	if (n == 0 || decode_insn(bytes, (unsigned)n, guest_decode_mode(), &d) < 0)
 		return mmio_refuse(vcpu, e, "instruction not decodable", r);
 	write = d.access == DECODE_WRITE;
 	if (d.op != DECODE_OP_MOV || d.access == DECODE_RMW ||

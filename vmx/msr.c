@@ -2,10 +2,13 @@
  * msr.c - RDMSR/WRMSR exits: the MSRs the bitmap (vmx/bitmap.c) does not
  * pass through.  A few identification and cache-control MSRs guests read
  * at boot are emulated with fixed, harmless values; every other access
- * gets #GP, as on a CPU without that MSR.  No guest write here reaches a
+ * gets #GP, as on a CPU without that MSR.  The local APIC's MSRs
+ * (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC 0x800-0x8ff) go to the
+ * guest's vLAPIC (core/vplatform.c).  No guest write here reaches a
  * physical MSR, so a guest never changes host-affecting state.
  */
 #include <hv/guest.h>
+#include <hv/vplatform.h>
 #include <arch/msr.h>
 #include "vmx/exits.h"
 
@@ -63,7 +66,16 @@ enum exit_action exit_rdmsr(struct vcpu *vcpu, const struct exit_info *e)
 	uint64_t val;
 
 	(void)e;
-	if (!msr_emulated_read((uint32_t)gpr[VCPU_REG_RCX], &val)) {
+	switch (vplatform_msr(vcpu, (uint32_t)gpr[VCPU_REG_RCX], false, &val)) {
+	case VPLATFORM_MSR_GP:
+		vcpu_inject_gp(vcpu);
+		return EXIT_RESUME;
+	case VPLATFORM_MSR_OK:
+		break;
+	case VPLATFORM_MSR_NONE:
+	default:
+		if (msr_emulated_read((uint32_t)gpr[VCPU_REG_RCX], &val))
+			break;
 		vcpu_inject_gp(vcpu);
 		return EXIT_RESUME;
 	}
@@ -78,6 +90,16 @@ enum exit_action exit_wrmsr(struct vcpu *vcpu, const struct exit_info *e)
 	uint64_t val = (gpr[VCPU_REG_RDX] << 32) | (uint32_t)gpr[VCPU_REG_RAX];
 
 	(void)e;
+	switch (vplatform_msr(vcpu, (uint32_t)gpr[VCPU_REG_RCX], true, &val)) {
+	case VPLATFORM_MSR_OK:
+		return EXIT_SKIP;
+	case VPLATFORM_MSR_GP:
+		vcpu_inject_gp(vcpu);
+		return EXIT_RESUME;
+	case VPLATFORM_MSR_NONE:
+	default:
+		break;
+	}
 	if (!msr_emulated_write((uint32_t)gpr[VCPU_REG_RCX], val)) {
 		vcpu_inject_gp(vcpu);
 		return EXIT_RESUME;

@@ -10,6 +10,7 @@
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/printk.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
 #include "vmx/bitmap.h"
@@ -30,6 +31,12 @@ compile_assert(GUEST_EXIT_COUNTERS >= VMX_EXIT_REASON_MAX);
 #define INTR_INFO_VALID	     BIT(31)
 #define INTR_INFO_DELIVER_EC BIT(11)
 #define INTR_TYPE_HW_EXC     (3u << 8)
+#define INTR_TYPE_EXT_INTR   (0u << 8)
+#define INTR_TYPE_MASK	     GENMASK(10, 8)
+#define INTR_TYPE_SW_INTR    (4u << 8)
+#define INTR_TYPE_SW_EXC     (6u << 8)
+#define INTR_TYPE_PRIV_SW    (5u << 8)
+#define IDT_VEC_NMI_UNBLOCK  BIT(12)
 #define X86_VEC_UD	     6
 #define X86_VEC_GP	     13
 /* Interruptibility state (SDM 25.4.2, Table 25-3) */
@@ -206,13 +213,64 @@ static void vcpu_skip_instruction(struct vcpu *vcpu, const struct exit_info *e)
 			     intr & ~(uint32_t)INTERRUPTIBILITY_STI_MOVSS);
 }
 
+/*
+ * Before an entry: when the virtual platform has an interrupt for this vCPU
+ * and the guest can take it (RFLAGS.IF, no STI / MOV SS shadow; SDM
+ * 25.4.2), inject it (SDM 27.6) and acknowledge it in the model; when it
+ * cannot, ask for an interrupt-window exit (SDM 25.6.2) and try again
+ * then.  An event already being injected (a fault, or one re-injected
+ * after an exit during delivery) goes first.  Last, the physical CPU's
+ * timer is armed at the next model deadline.
+ */
+static void vcpu_prepare_entry(struct vcpu *vcpu)
+{
+	uint32_t proc = vmcs_read32(VMCS_CTRL_PROC_BASED), want = proc;
+	bool busy = vmcs_read32(VMCS_CTRL_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+	bool open = !busy && (vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+		    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
+	int vec;
+
+	vcpu->irq_pending = false; /* what arrives from now on kicks again */
+	vec = vplatform_intr(vcpu, open);
+
+	if (vec >= 0 && open)
+		vmcs_write32(VMCS_CTRL_ENTRY_INTR_INFO,
+			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vec);
+	if (vec >= 0 && !open)
+		want |= PROC_INTR_WINDOW_EXITING;
+	if (want != proc)
+		vmcs_write32(VMCS_CTRL_PROC_BASED, want);
+	vplatform_arm_timer(vcpu);
+}
+
+/* An exit in the middle of delivering an event through the guest IDT (an
+ * external interrupt arrived, an EPT violation on the stack): deliver it
+ * again on the next entry (SDM 28.2.4, 27.6). */
+static void vcpu_reinject(void)
+{
+	uint32_t idt = vmcs_read32(VMCS_RO_IDT_VECTORING_INFO);
+	uint32_t type = idt & INTR_TYPE_MASK;
+
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	if (idt & INTR_INFO_DELIVER_EC)
+		vmcs_write32(VMCS_CTRL_ENTRY_EXCEPTION_ERRCODE,
+			     vmcs_read32(VMCS_RO_IDT_VECTORING_ERRCODE));
+	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_SW_EXC || type == INTR_TYPE_PRIV_SW)
+		vmcs_write32(VMCS_CTRL_ENTRY_INSN_LEN, vmcs_read32(VMCS_RO_EXIT_INSN_LEN));
+	vmcs_write32(VMCS_CTRL_ENTRY_INTR_INFO, idt & ~(uint32_t)IDT_VEC_NMI_UNBLOCK);
+}
+
 /* Enter once and handle the exit.  false when the guest is to stop. */
 static bool vcpu_enter_once(struct vcpu *vcpu)
 {
 	struct exit_info e = {0};
 	struct exit_entry h;
 	uint32_t raw;
-	int rc = vmx_run(&vcpu->arch);
+	int rc;
+
+	vcpu_prepare_entry(vcpu);
+	rc = vmx_run(&vcpu->arch);
 
 	if (rc) {
 		vcpu_entry_vmfail(vcpu, rc);
@@ -225,6 +283,7 @@ static bool vcpu_enter_once(struct vcpu *vcpu)
 		return false;
 	}
 	vcpu->arch.launched = 1;
+	vcpu_reinject();
 	if (e.reason < GUEST_EXIT_COUNTERS)
 		vcpu->guest->exits[e.reason]++;
 	h = vmx_exit_lookup(e.reason);

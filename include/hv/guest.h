@@ -31,6 +31,7 @@ enum guest_state {
 };
 
 struct vcpu;
+struct vplatform;
 
 /* Why a guest stopped, which decides what happens next (hv.cfg on_poweroff,
  * on_crash). */
@@ -83,7 +84,8 @@ struct guest {
 	struct guest_console console;
 	struct mmio_region mmio[GUEST_MAX_MMIO];
 	uint32_t mmio_count;
-	uint8_t *io_logged; /* 8 KiB: one bit per port, "unclaimed access" logged */
+	struct vplatform *vp; /* its virtual PC devices (include/hv/vplatform.h) */
+	uint8_t *io_logged;   /* 8 KiB: one bit per port, "unclaimed access" logged */
 	uint64_t exits[GUEST_EXIT_COUNTERS];
 };
 

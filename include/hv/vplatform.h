@@ -1,0 +1,113 @@
+/*
+ * vplatform.h - a partition's virtual PC platform (core/vplatform.c): the
+ * pure device models of include/hv/vdev_*.h wired together and into the
+ * VM-exit path.
+ *
+ * One struct vplatform per guest holds one vLAPIC per vCPU, one vIOAPIC,
+ * the 8259A pair, the COM1 16550A (its output goes to guest_console_putc,
+ * so lines stay tagged "NAME: text"), the 8254 PIT, the ACPI PM fixed
+ * hardware, the CMOS RTC and the PCI host bridge.  Every access and every
+ * timer tick takes the platform's lock: the models are shared by the
+ * guest's vCPUs and their callbacks (interrupt lines, IPIs) cross models.
+ *
+ * Interrupt lines: ISA IRQ n drives the PIC's input n and the IOAPIC's
+ * GSI n, except IRQ 0 (the PIT), which is GSI 2 as the MADT's interrupt
+ * source override says; the SCI is active-low level on both.  The IOAPIC's
+ * messages and the vLAPICs' IPIs are routed over the partition's vLAPICs
+ * (vlapic_route); a vCPU that receives an interrupt is marked irq_pending
+ * and its physical CPU kicked, so a halted vCPU wakes and a running one
+ * exits and gets it injected.
+ *
+ * Time: guest time is the TSC since the platform was (re)set, in
+ * nanoseconds.  The models' timers are served by the physical CPU's own
+ * LAPIC timer, armed one-shot at the earliest model deadline before each
+ * VM entry and before a halted vCPU sleeps (vplatform_arm_timer).
+ */
+#ifndef HV_VPLATFORM_H
+#define HV_VPLATFORM_H
+
+#include <hv/acpi_build.h>
+#include <hv/guest.h>
+#include <hv/spinlock.h>
+#include <hv/vdev_acpi_pm.h>
+#include <hv/vdev_ioapic.h>
+#include <hv/vdev_lapic.h>
+#include <hv/vdev_pci.h>
+#include <hv/vdev_pic.h>
+#include <hv/vdev_pit.h>
+#include <hv/vdev_rtc.h>
+#include <hv/vdev_uart.h>
+
+#define VPLATFORM_COM1	    0x3f8
+#define VPLATFORM_UART_IRQ  4
+#define VPLATFORM_TIMER_VEC 0xee /* the host LAPIC timer serving model deadlines */
+
+struct vplatform {
+	spinlock_t lock;
+	struct guest *g;
+	uint64_t tsc0; /* host TSC at guest time 0 */
+	struct acpi_build_config acfg;
+	struct vlapic lapic[GUEST_MAX_VCPUS];
+	struct vlapic *lapics[GUEST_MAX_VCPUS]; /* for vlapic_route, ordered by APIC ID */
+	struct vioapic ioapic;
+	struct vpic pic;
+	struct vuart uart;
+	struct vpit pit;
+	struct vacpi_pm pm;
+	struct vrtc rtc;
+	struct vpci pci;
+};
+
+/* MSR access results of vplatform_msr. */
+enum vplatform_msr_result {
+	VPLATFORM_MSR_NONE = 0, /* not a platform MSR: the caller decides */
+	VPLATFORM_MSR_OK,
+	VPLATFORM_MSR_GP, /* the caller injects #GP(0) */
+};
+
+/* The platform's description for acpi_build() (tables at guest-physical
+ * base): the devices vplatform_create() builds are the ones it lists. */
+void vplatform_acpi_config(struct acpi_build_config *cfg, uint64_t base, uint32_t vcpus);
+
+/*
+ * vplatform_create - allocate g's platform, put every model in its reset
+ * state and register the LAPIC and IOAPIC MMIO regions.  On the bootstrap
+ * CPU, before g starts.  Returns 0, or -1 (reported) when memory or an
+ * MMIO slot is missing or a model refuses its configuration.
+ */
+int vplatform_create(struct guest *g);
+
+/* Reset every model (guest restart); g is stopped. */
+void vplatform_reset(struct guest *g);
+
+/* Guest time now. */
+vdev_time_ns vplatform_now(const struct vplatform *vp);
+
+/*
+ * vplatform_io - a guest IN/OUT of size 1, 2 or 4 at port.  For IN, *val
+ * receives the value (low size bytes).  Returns false when no model
+ * decodes the port (the caller applies its unclaimed-port policy).
+ */
+bool vplatform_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in, uint32_t *val);
+
+/* RDMSR (write false, *val out) or WRMSR (*val in) of msr by vcpu. */
+enum vplatform_msr_result vplatform_msr(struct vcpu *vcpu, uint32_t msr, bool write, uint64_t *val);
+
+/* Whether g has a platform whose vLAPIC the guest should be told about. */
+bool vplatform_has_lapic(const struct guest *g);
+
+/*
+ * vplatform_intr - advance every model to now, then the vector vcpu should
+ * take next, or -1.  With take, the vector is acknowledged (vLAPIC IRR ->
+ * ISR, or the PIC's INTA for ExtINT): the caller must inject it.
+ */
+int vplatform_intr(struct vcpu *vcpu, bool take);
+
+/* Arm this physical CPU's LAPIC timer at the earliest model deadline (or
+ * stop it when there is none).  Interrupts off. */
+void vplatform_arm_timer(struct vcpu *vcpu);
+
+/* Install the host timer's interrupt handler; once, on the bootstrap CPU. */
+void vplatform_init(void);
+
+#endif
