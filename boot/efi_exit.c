@@ -29,25 +29,9 @@
  */
 static uint32_t efi_mem_type(const EFI_MEMORY_DESCRIPTOR *d)
 {
-	switch (d->Type) {
-	case EfiConventionalMemory:
-	case EfiBootServicesCode:
-	case EfiBootServicesData:
-	case EfiLoaderCode:
-	case EfiLoaderData:
-		return (d->Attribute & EFI_MEMORY_WB) ? MEM_USABLE : MEM_RESERVED;
-	case EfiACPIReclaimMemory:
-		return MEM_ACPI_RECLAIM;
-	case EfiACPIMemoryNVS:
-		return MEM_ACPI_NVS;
-	case EfiRuntimeServicesCode:
-	case EfiRuntimeServicesData:
-		return MEM_FW_RUNTIME;
-	case EfiUnusableMemory:
-		return MEM_BAD;
-	default:
-		return MEM_RESERVED;
-	}
+	uint32_t type = boot_mem_type_from_efi(d->Type);
+
+	return (type == MEM_USABLE && !(d->Attribute & EFI_MEMORY_WB)) ? MEM_RESERVED : type;
 }
 
 uint32_t efi_memmap_convert(const void *map, UINTN size, UINTN desc_size, struct boot_info *bi)

@@ -56,23 +56,6 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
-/* e820 numbering, which the v1 mmap uses (ACPI 6.x table 15-374). */
-static uint32_t mem_type_from_e820(uint32_t t)
-{
-	switch (t) {
-	case 1:
-		return MEM_USABLE;
-	case 3:
-		return MEM_ACPI_RECLAIM;
-	case 4:
-		return MEM_ACPI_NVS;
-	case 5:
-		return MEM_BAD;
-	default:
-		return MEM_RESERVED;
-	}
-}
-
 /* Append a range, merging it with the previous one when they touch. */
 static void mem_add(struct mb1_ctx *c, struct boot_info *bi, uint64_t base, uint64_t len,
 		    uint32_t type)
@@ -206,7 +189,7 @@ static void parse_mmap(struct mb1_ctx *c, struct boot_info *bi, uint32_t addr, u
 				 off, size);
 			return;
 		}
-		mem_add(c, bi, rd64(e), rd64(e + 8), mem_type_from_e820(rd32(e + 16)));
+		mem_add(c, bi, rd64(e), rd64(e + 8), boot_mem_type_from_e820(rd32(e + 16)));
 		off += size + 4;
 	}
 }

@@ -62,48 +62,6 @@ static const void *tag_payload(const struct mb2_tag *tag)
 	return (const uint8_t *)tag + sizeof(*tag);
 }
 
-/* e820 types as the multiboot2 mmap tag uses them (ACPI 6.x table 15-374). */
-static uint32_t mem_type_from_e820(uint32_t t)
-{
-	switch (t) {
-	case 1:
-		return MEM_USABLE;
-	case 3:
-		return MEM_ACPI_RECLAIM;
-	case 4:
-		return MEM_ACPI_NVS;
-	case 5:
-		return MEM_BAD;
-	default:
-		return MEM_RESERVED;
-	}
-}
-
-/* EFI_MEMORY_TYPE (UEFI 2.x 7.2): boot-services memory is free once the
- * loader has called ExitBootServices, which GRUB does for us. */
-static uint32_t mem_type_from_efi(uint32_t t)
-{
-	switch (t) {
-	case 1: /* EfiLoaderCode */
-	case 2: /* EfiLoaderData */
-	case 3: /* EfiBootServicesCode */
-	case 4: /* EfiBootServicesData */
-	case 7: /* EfiConventionalMemory */
-		return MEM_USABLE;
-	case 5: /* EfiRuntimeServicesCode */
-	case 6: /* EfiRuntimeServicesData */
-		return MEM_FW_RUNTIME;
-	case 8: /* EfiUnusableMemory */
-		return MEM_BAD;
-	case 9: /* EfiACPIReclaimMemory */
-		return MEM_ACPI_RECLAIM;
-	case 10: /* EfiACPIMemoryNVS */
-		return MEM_ACPI_NVS;
-	default: /* reserved, MMIO, PAL code, persistent memory, unknown */
-		return MEM_RESERVED;
-	}
-}
-
 /* Append a range, merging it with the previous one when they touch. */
 static void mem_add(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type)
 {
@@ -146,7 +104,7 @@ static void parse_mmap(struct boot_info *bi, const struct mb2_tag *tag)
 		const struct mb2_mmap_entry *e =
 		    (const void *)((const uint8_t *)tag + 16 + i * esize);
 
-		mem_add(bi, e->base, e->len, mem_type_from_e820(e->type));
+		mem_add(bi, e->base, e->len, boot_mem_type_from_e820(e->type));
 	}
 }
 
@@ -171,7 +129,8 @@ static void parse_efi_mmap(struct boot_info *bi, const struct mb2_tag *tag)
 				 (unsigned long long)d->num_pages);
 			continue;
 		}
-		mem_add(bi, d->phys_start, d->num_pages << PAGE_SHIFT, mem_type_from_efi(d->type));
+		mem_add(bi, d->phys_start, d->num_pages << PAGE_SHIFT,
+			boot_mem_type_from_efi(d->type));
 	}
 }
 

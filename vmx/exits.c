@@ -23,10 +23,6 @@
 #define EPT_QUAL_READ  BIT(0)
 #define EPT_QUAL_WRITE BIT(1)
 #define EPT_QUAL_FETCH BIT(2)
-/* VM-exit interruption information (SDM 25.9.2) */
-#define INTR_INFO_VECTOR_MASK GENMASK(7, 0)
-#define INTR_INFO_TYPE_MASK   GENMASK(10, 8)
-#define INTR_TYPE_NMI	      (2u << 8)
 /* CPUID bits the guest does not get (no virtual LAPIC, no nested VT-x) */
 #define CPUID_1_ECX_MONITOR    BIT(3)
 #define CPUID_1_ECX_SMX	       BIT(6)
@@ -41,12 +37,6 @@
 #define CPUID_7_EBX_INVPCID    BIT(10)
 #define CPUID_D1_EAX_XSAVES    BIT(3)
 #define CPUID_81_EDX_RDTSCP    BIT(27)
-#define XCR0_X87	       BIT(0)
-#define XCR0_SSE	       BIT(1)
-#define XCR0_AVX	       BIT(2)
-#define XCR0_AVX512	       GENMASK(7, 5)
-#define XCR0_MPX	       GENMASK(4, 3)   /* BNDREGS and BNDCSR: both or neither */
-#define XCR0_AMX	       GENMASK(18, 17) /* XTILECFG and XTILEDATA: both or neither */
 
 enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e)
 {

@@ -18,8 +18,6 @@
 #include "vmx/exits.h"
 #include "vmx/vmcs.h"
 
-#define AR_L  BIT(13)
-#define AR_DB BIT(14)
 /* 4-level paging entries (SDM 4.5, tables 4-15 .. 4-20) */
 #define PTE_P	  BIT(0)
 #define PTE_PS	  BIT(7)

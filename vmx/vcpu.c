@@ -27,18 +27,8 @@ compile_assert(offsetof(struct vcpu_arch, vmcs_pa) == VA_SIZE_REGS);
 compile_assert(VA_VMCS_HOST_RSP == VMCS_HOST_RSP);
 compile_assert(GUEST_EXIT_COUNTERS >= VMX_EXIT_REASON_MAX);
 
-/* Interruption-information format (SDM 25.8.3) */
-#define INTR_INFO_VALID	     BIT(31)
-#define INTR_INFO_DELIVER_EC BIT(11)
-#define INTR_TYPE_HW_EXC     (3u << 8)
-#define INTR_TYPE_EXT_INTR   (0u << 8)
-#define INTR_TYPE_MASK	     GENMASK(10, 8)
-#define INTR_TYPE_SW_INTR    (4u << 8)
-#define INTR_TYPE_SW_EXC     (6u << 8)
-#define INTR_TYPE_PRIV_SW    (5u << 8)
-#define IDT_VEC_NMI_UNBLOCK  BIT(12)
-#define X86_VEC_UD	     6
-#define X86_VEC_GP	     13
+#define X86_VEC_UD 6
+#define X86_VEC_GP 13
 /* Interruptibility state (SDM 25.4.2, Table 25-3) */
 #define INTERRUPTIBILITY_STI_MOVSS GENMASK(1, 0)
 
@@ -104,7 +94,7 @@ uint64_t vcpu_guest_cr4(const struct vcpu *vcpu)
 
 unsigned vcpu_cpl(void)
 {
-	return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
+	return (vmcs_read32(VMCS_GUEST_SS_AR) >> AR_DPL_SHIFT) & 3;
 }
 
 static void vcpu_inject_exception(uint8_t vector, bool has_error)
@@ -249,7 +239,7 @@ static void vcpu_prepare_entry(struct vcpu *vcpu)
 static void vcpu_reinject(void)
 {
 	uint32_t idt = vmcs_read32(VMCS_RO_IDT_VECTORING_INFO);
-	uint32_t type = idt & INTR_TYPE_MASK;
+	uint32_t type = idt & INTR_INFO_TYPE_MASK;
 
 	if (!(idt & INTR_INFO_VALID))
 		return;
@@ -303,7 +293,6 @@ static bool vcpu_enter_once(struct vcpu *vcpu)
  * header at 512 holds XSTATE_BV, 0 here: every component "initial". */
 #define XSAVE_MXCSR_OFFSET 24
 #define MXCSR_DEFAULT	   0x1f80
-#define XCR0_X87	   BIT(0)
 
 static uint8_t xstate_init[4096] __aligned(64);
 

@@ -312,6 +312,30 @@
 #define ENTRY_LOAD_CET		    BIT(20)
 #define ENTRY_LOAD_PKRS		    BIT(22)
 
+/* ---- Interruption-information format: VM-entry (SDM 25.8.3), VM-exit and
+ * IDT-vectoring information (SDM 25.9.2, 25.9.3) ---- */
+#define INTR_INFO_VECTOR_MASK GENMASK(7, 0)
+#define INTR_INFO_TYPE_MASK   GENMASK(10, 8)
+#define INTR_INFO_DELIVER_EC  BIT(11)
+#define IDT_VEC_NMI_UNBLOCK   BIT(12)
+#define INTR_INFO_VALID	      BIT(31)
+#define INTR_TYPE_EXT_INTR    (0u << 8)
+#define INTR_TYPE_NMI	      (2u << 8)
+#define INTR_TYPE_HW_EXC      (3u << 8)
+#define INTR_TYPE_SW_INTR     (4u << 8)
+#define INTR_TYPE_PRIV_SW     (5u << 8)
+#define INTR_TYPE_SW_EXC      (6u << 8)
+
+/* ---- Segment access rights (SDM 25.4.1, Table 25-2) ---- */
+#define AR_TYPE_MASK GENMASK(3, 0)
+#define AR_S	     BIT(4)
+#define AR_DPL_SHIFT 5
+#define AR_P	     BIT(7)
+#define AR_L	     BIT(13)
+#define AR_DB	     BIT(14)
+#define AR_G	     BIT(15)
+#define AR_UNUSABLE  BIT(16)
+
 /* ---- Exit reason field (SDM 25.9.1): basic reason in bits 15:0 ---- */
 #define VMX_EXIT_REASON_BASIC_MASK GENMASK(15, 0)
 #define VMX_EXIT_REASON_ENTRY_FAIL BIT(31)

@@ -16,15 +16,6 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 
-/* Segment access rights (SDM 25.4.1, Table 25-2) */
-#define AR_TYPE_MASK  GENMASK(3, 0)
-#define AR_S	      BIT(4)
-#define AR_DPL_SHIFT  5
-#define AR_P	      BIT(7)
-#define AR_L	      BIT(13)
-#define AR_DB	      BIT(14)
-#define AR_G	      BIT(15)
-#define AR_UNUSABLE   BIT(16)
 #define AR_CODE	      (AR_P | AR_S | 0xb)   /* execute/read, accessed */
 #define AR_DATA	      (AR_P | AR_S | 0x3)   /* read/write, accessed */
 #define AR_TSS_BUSY   (AR_P | 0xb)	    /* 32/64-bit busy TSS */

@@ -148,4 +148,12 @@ static inline void xrstor(const void *area, uint64_t mask)
 
 #define RFLAGS_IF BIT(9)
 
+/* XCR0 state components (SDM Vol. 1 13.3) */
+#define XCR0_X87    BIT(0)
+#define XCR0_SSE    BIT(1)
+#define XCR0_AVX    BIT(2)
+#define XCR0_MPX    GENMASK(4, 3) /* BNDREGS and BNDCSR: both or neither */
+#define XCR0_AVX512 GENMASK(7, 5)
+#define XCR0_AMX    GENMASK(18, 17) /* XTILECFG and XTILEDATA: both or neither */
+
 #endif

@@ -83,6 +83,53 @@ struct boot_info {
 	uint64_t efi_system_table;
 };
 
+/*
+ * Firmware memory-type numbers to enum mem_type, shared by every boot path.
+ * e820 types (ACPI 6.x table 15-374) as the multiboot v1 and v2 memory maps
+ * use them; EFI_MEMORY_TYPE (UEFI 2.x 7.2) as UEFI and GRUB's EFI memory-map
+ * tag report them: loader and boot-services memory is free once boot
+ * services are gone (the image and loaded files are kept out of the
+ * allocator through image_start/end and modules[]).
+ */
+static inline uint32_t boot_mem_type_from_e820(uint32_t t)
+{
+	switch (t) {
+	case 1:
+		return MEM_USABLE;
+	case 3:
+		return MEM_ACPI_RECLAIM;
+	case 4:
+		return MEM_ACPI_NVS;
+	case 5:
+		return MEM_BAD;
+	default:
+		return MEM_RESERVED;
+	}
+}
+
+static inline uint32_t boot_mem_type_from_efi(uint32_t t)
+{
+	switch (t) {
+	case 1: /* EfiLoaderCode */
+	case 2: /* EfiLoaderData */
+	case 3: /* EfiBootServicesCode */
+	case 4: /* EfiBootServicesData */
+	case 7: /* EfiConventionalMemory */
+		return MEM_USABLE;
+	case 5: /* EfiRuntimeServicesCode */
+	case 6: /* EfiRuntimeServicesData */
+		return MEM_FW_RUNTIME;
+	case 8: /* EfiUnusableMemory */
+		return MEM_BAD;
+	case 9: /* EfiACPIReclaimMemory */
+		return MEM_ACPI_RECLAIM;
+	case 10: /* EfiACPIMemoryNVS */
+		return MEM_ACPI_NVS;
+	default: /* reserved, MMIO, PAL code, persistent memory, unknown */
+		return MEM_RESERVED;
+	}
+}
+
 /* The boot_info hv_main() was given, for code that needs the memory map later. */
 extern const struct boot_info *hv_boot_info;
 
