@@ -448,6 +448,14 @@ static void set_weight(struct parser *p, struct span v)
 		p->guest->weight = (uint32_t)n;
 }
 
+static void set_max_restarts(struct parser *p, struct span v)
+{
+	uint64_t n;
+
+	if (get_number(p, "max_restarts", v, 0, CONFIG_MAX_RESTARTS_MAX, &n))
+		p->guest->max_restarts = (uint32_t)n;
+}
+
 /* Designated by index, so the tables follow enum config_hv_key/config_guest_key. */
 #define KEY(idx, key, setter, flag_bits)                                                           \
 	[idx] = {.name = key, .index = idx, .flags = flag_bits, .set = setter}
@@ -470,4 +478,5 @@ const struct key_desc config_guest_keys[CONFIG_GKEY_COUNT] = {
     KEY(CONFIG_GKEY_SHARED, "shared", set_shared, 0),
     KEY(CONFIG_GKEY_VCPUS, "vcpus", set_vcpus, 0),
     KEY(CONFIG_GKEY_WEIGHT, "weight", set_weight, 0),
+    KEY(CONFIG_GKEY_MAX_RESTARTS, "max_restarts", set_max_restarts, 0),
 };

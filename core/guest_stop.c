@@ -1,7 +1,7 @@
 /*
  * guest_stop.c - the end of a guest and of the run: a guest stops for one
- * recorded reason (the first), its other vCPUs are pulled out, and when
- * the last vCPU has left its guest, [hypervisor] when_idle applies.
+ * recorded reason (the first) and its vCPUs are pulled out (what happens
+ * next is core/lifecycle.c's); the when_idle actions.
  * A stopped guest never takes the hypervisor or another guest with it.
  */
 #include <hv/arch.h>
@@ -12,23 +12,6 @@
 #include <arch/cpu.h>
 #include "vmx/exits.h"
 #include "vmx/vmcs_fields.h"
-
-/* "CPUID 3, I/O instruction 120": the exits this guest caused, for the log. */
-static void guest_report_exits(const struct guest *g)
-{
-	char buf[256];
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (uint32_t r = 0; r < GUEST_EXIT_COUNTERS && used < sizeof(buf); r++) {
-		if (!g->exits[r])
-			continue;
-		used +=
-		    (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s %llu", used ? ", " : "",
-				     vmx_exit_lookup(r).name, (unsigned long long)g->exits[r]);
-	}
-	pr_info("guest %s: exits: %s\n", g->name, used ? buf : "none");
-}
 
 static void guest_vstop(struct guest *g, enum guest_stop_kind kind, const char *fmt, va_list ap)
 {
@@ -66,7 +49,7 @@ void guest_stop_as(struct guest *g, enum guest_stop_kind kind, const char *fmt, 
 	va_end(ap);
 }
 
-static __noreturn void apply_when_idle(enum config_idle idle)
+void part_apply_when_idle(enum config_idle idle)
 {
 	switch (idle) {
 	case CONFIG_IDLE_HALT:
@@ -82,17 +65,4 @@ static __noreturn void apply_when_idle(enum config_idle idle)
 		pr_info("every guest has stopped\n");
 		power_off();
 	}
-}
-
-void part_vcpu_exited(struct vcpu *vcpu)
-{
-	if (vcpu->index == 0) {
-		guest_report_exits(vcpu->guest);
-		if (part_restart(vcpu->guest)) {
-			sched_assign(vcpu); /* this CPU runs it again, at once */
-			return;
-		}
-	}
-	if (__atomic_sub_fetch(&part_vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
-		apply_when_idle(part_when_idle());
 }

@@ -27,11 +27,8 @@
 struct guest guests[CONFIG_MAX_GUESTS];
 uint32_t guest_count;
 
-static enum config_idle when_idle;
 /* The loaders use static buffers: one guest (re)loads at a time. */
 static spinlock_t load_lock = SPINLOCK_INIT;
-/* vCPUs entered and not yet ended (core/guest_stop.c counts them down) */
-volatile uint32_t part_vcpus_running;
 
 __printf(2, 3) static int part_fail(const struct config_guest *c, const char *fmt, ...)
 {
@@ -257,70 +254,32 @@ uint32_t part_create_all(const struct hv_config *cfg)
 	return built;
 }
 
-void part_start_all(void)
-{
-	char cpus[64];
-
-	/* counted before any vCPU can end, so the count cannot reach 0 early */
-	part_vcpus_running = guest_count;
-	for (uint32_t i = 0; i < guest_count; i++) {
-		struct guest *g = &guests[i];
-
-		config_format_cpus(g->cfg->cpus, cpus, sizeof(cpus));
-		g->state = GUEST_RUNNING;
-		pr_info("guest %s: started on cpus %s\n", g->name, cpus);
-		/* the boot vCPU; the others wait for an INIT/SIPI nobody sends yet */
-		sched_assign(&g->vcpus[0]);
-	}
-}
-
 /* Back to the state part_create() left: RAM zeroed, vCPUs at reset. */
 static void part_reset(struct guest *g)
 {
 	memset((void *)(uintptr_t)g->mem_hpa, 0, g->mem_size);
 	for (uint32_t i = 0; i < g->vcpu_count; i++) {
-		struct vcpu_arch *a = &g->vcpus[i].arch;
+		struct vcpu *v = &g->vcpus[i];
 
-		memset(&a->boot, 0, sizeof(a->boot));
-		memset(a->gpr, 0, sizeof(a->gpr));
-		a->cr2 = 0;
-		a->launched = 0;
-		g->vcpus[i].irq_pending = false;
+		memset(&v->arch.boot, 0, sizeof(v->arch.boot));
+		memset(v->arch.gpr, 0, sizeof(v->arch.gpr));
+		v->arch.cr2 = 0;
+		v->arch.launched = 0;
+		v->irq_pending = false;
 	}
-	memset(g->exits, 0, sizeof(g->exits));
 	g->console.len = 0;
 	vplatform_reset(g);
 }
 
-bool part_restart(struct guest *g)
+int part_reload(struct guest *g)
 {
-	const struct config_guest *c = g->cfg;
-	enum config_action act = g->stop_kind == GUEST_STOP_POWEROFF ? c->on_poweroff : c->on_crash;
 	int rc;
 
-	if (g->stop_kind == GUEST_STOP_FATAL || act != CONFIG_ACTION_RESTART)
-		return false;
 	spin_lock(&load_lock);
 	part_reset(g);
-	rc = part_load(g, c);
+	rc = part_load(g, g->cfg);
 	spin_unlock(&load_lock);
-	if (rc)
-		return false;
-	g->restarts++;
-	pr_info("guest %s: restarting (restart %u)\n", g->name, g->restarts);
-	g->stop_reason[0] = '\0';
-	__atomic_store_n(&g->state, GUEST_RUNNING, __ATOMIC_RELEASE);
-	return true;
-}
-
-void part_set_when_idle(enum config_idle idle)
-{
-	when_idle = idle;
-}
-
-enum config_idle part_when_idle(void)
-{
-	return when_idle;
+	return rc;
 }
 
 bool guest_add_mmio(struct guest *g, const struct mmio_region *r)

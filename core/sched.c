@@ -3,8 +3,8 @@
  *
  * Every CPU ends its boot work in sched_idle_loop(): it sleeps in HLT
  * (idle emulated CPUs must not spin) until sched_assign() gives it a vCPU
- * through its slot and a wake-up IPI, runs that vCPU until its guest stops,
- * and sleeps again.  A vCPU owns its physical CPU (no time sharing yet).
+ * through its slot and a wake-up IPI, runs that vCPU until its guest stops
+ * (part_vcpu_run), and sleeps again.  A vCPU owns its physical CPU (no time sharing yet).
  */
 #include <hv/arch.h>
 #include <hv/guest.h>
@@ -52,7 +52,6 @@ __noreturn void sched_idle_loop(struct percpu *cpu)
 			cpu_sti_hlt();
 			continue;
 		}
-		vcpu_arch_run(v);
-		part_vcpu_exited(v);
+		part_vcpu_run(v);
 	}
 }

@@ -42,8 +42,8 @@ static void vp_kick(struct vplatform *vp)
 		struct vlapic *vl = &vp->lapic[i];
 		struct vcpu *v = &vp->g->vcpus[i];
 
-		/* NMIs are not injected yet (vmx.md "Not yet"): no kick for them */
-		if (v->irq_pending || (vlapic_pending_vector(vl) < 0 && !vl->extint_pending))
+		if (v->irq_pending ||
+		    (vlapic_pending_vector(vl) < 0 && !vl->extint_pending && !vl->nmi_pending))
 			continue;
 		/* once per transition: the vCPU clears the flag before it looks */
 		v->irq_pending = true;
@@ -57,6 +57,11 @@ static void vp_ipi(void *ctx, const struct vlapic_ipi *ipi)
 
 	vlapic_route(vp->lapics, vp->g->vcpu_count, ipi);
 	vp_kick(vp);
+	/* INIT parks a running vCPU, SIPI starts a parked one: their CPUs look
+	 * at vplatform_vcpu_start() again once woken (rare: boot, CPU hotplug) */
+	if (ipi->mode == VLAPIC_IPI_INIT || ipi->mode == VLAPIC_IPI_STARTUP)
+		for (uint32_t i = 0; i < vp->g->vcpu_count; i++)
+			sched_kick(vp->g->vcpus[i].pcpu);
 }
 
 /* An IOAPIC message onto the "APIC bus": the same routing as an IPI. */
@@ -154,6 +159,10 @@ static int vp_init_lapics(struct vplatform *vp)
 		    .timer_hz = tsc_hz, /* the crystal CPUID 0x15 reports (vmx/exits.c) */
 		    .tsc_hz = tsc_hz,
 		    .tsc_offset = vp->tsc0,
+		    /* offered in CPUID (vmx/exits.c): x2APIC mode through MSRs
+		     * (cheaper exits than MMIO), TSC-deadline timer mode */
+		    .x2apic = true,
+		    .tsc_deadline = true,
 		};
 
 		if (vlapic_init(&vp->lapic[i], &c, &ops))
@@ -534,4 +543,65 @@ static void vp_timer_irq(uint8_t vector)
 void vplatform_init(void)
 {
 	arch_set_irq_handler(VPLATFORM_TIMER_VEC, vp_timer_irq);
+}
+
+bool vplatform_uart_input(struct guest *g, uint8_t byte)
+{
+	struct vplatform *vp = g->vp;
+	bool ok;
+
+	if (!vp)
+		return false;
+	spin_lock(&vp->lock);
+	ok = vuart_rx_push(&vp->uart, byte, vplatform_now(vp));
+	vp_kick(vp);
+	spin_unlock(&vp->lock);
+	return ok;
+}
+
+enum vplatform_start vplatform_vcpu_start(struct vcpu *vcpu, uint8_t *vector)
+{
+	struct vplatform *vp = vcpu->guest->vp;
+	struct vlapic *vl;
+	enum vplatform_start st;
+
+	if (!vp)
+		return vcpu->index == 0 ? VPLATFORM_START_RUN : VPLATFORM_START_WAIT;
+	vl = &vp->lapic[vcpu->index];
+	spin_lock(&vp->lock);
+	if (vlapic_take_sipi(vl, vector))
+		st = VPLATFORM_START_SIPI;
+	else if (vl->cpu_state == VLAPIC_CPU_RUNNING)
+		st = VPLATFORM_START_RUN;
+	else
+		st = VPLATFORM_START_WAIT;
+	spin_unlock(&vp->lock);
+	return st;
+}
+
+bool vplatform_vcpu_parked(const struct vcpu *vcpu)
+{
+	const struct vplatform *vp = vcpu->guest->vp;
+
+	return vp && __atomic_load_n(&vp->lapic[vcpu->index].cpu_state, __ATOMIC_RELAXED) !=
+			 VLAPIC_CPU_RUNNING;
+}
+
+bool vplatform_nmi(struct vcpu *vcpu, bool take)
+{
+	struct vplatform *vp = vcpu->guest->vp;
+	struct vlapic *vl;
+	bool pending;
+
+	if (!vp)
+		return false;
+	vl = &vp->lapic[vcpu->index];
+	if (!__atomic_load_n(&vl->nmi_pending, __ATOMIC_RELAXED))
+		return false; /* the common case, without the lock */
+	spin_lock(&vp->lock);
+	pending = vl->nmi_pending;
+	if (take)
+		vl->nmi_pending = false;
+	spin_unlock(&vp->lock);
+	return pending;
 }

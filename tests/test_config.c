@@ -91,7 +91,8 @@ static void test_full_example(void)
 			   "on_crash    = restart\n"
 			   "shared  = yes\n"
 			   "vcpus   = 2\n"
-			   "weight  = 1000\n";
+			   "weight  = 1000\n"
+			   "max_restarts = 3\n";
 	const struct config_guest *g = &cfg.guests[0];
 
 	CHECK_EQ(parse_env(text, NULL), 0);
@@ -120,6 +121,7 @@ static void test_full_example(void)
 	CHECK(g->shared);
 	CHECK_EQ(g->vcpus, 2);
 	CHECK_EQ(g->weight, 1000);
+	CHECK_EQ(g->max_restarts, 3);
 	CHECK_EQ(g->key_line[CONFIG_GKEY_CPUS], 13);
 	CHECK_EQ(g->key_line[CONFIG_GKEY_MODULE], 10);
 }
@@ -474,6 +476,8 @@ static void test_errors_numbers(void)
 	EXPECT(GUEST_A "vcpus = 65\n", "5: vcpus must be between 1 and 64, not 65");
 	EXPECT(GUEST_A "weight = 0\n", "5: weight must be between 1 and 1000, not 0");
 	EXPECT(GUEST_A "weight = 1001\n", "5: weight must be between 1 and 1000, not 1001");
+	EXPECT(GUEST_A "max_restarts = 1000001\n",
+	       "5: max_restarts must be between 0 and 1000000, not 1000001");
 	EXPECT(GUEST_A "weight = 010\n",
 	       "5: bad number '010' for weight: leading zeros are not allowed (octal is not "
 	       "supported)");

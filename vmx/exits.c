@@ -81,7 +81,8 @@ enum exit_action exit_triple_fault(struct vcpu *vcpu, const struct exit_info *e)
 	return EXIT_STOP;
 }
 
-/* Window exiting is never requested yet; clear it if it ever is on. */
+/* The interrupt or NMI window opened: vcpu_prepare_entry asks again for
+ * whichever it still needs. */
 enum exit_action exit_window(struct vcpu *vcpu, const struct exit_info *e)
 {
 	(void)vcpu;
@@ -134,6 +135,8 @@ static void cpuid_adjust_1(struct vcpu *vcpu, struct cpuid_regs *r)
 	r->edx &= ~(uint32_t)(CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
 	if (!vplatform_has_lapic(vcpu->guest))
 		r->edx &= ~(uint32_t)CPUID_1_EDX_APIC;
+	else /* the virtual LAPIC models both (core/vplatform.c) */
+		r->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 	/* EBX 31:24 initial APIC ID, 23:16 logical processors */
 	r->ebx = (r->ebx & GENMASK(15, 0)) | (vcpu->index << 24) |
 		 ((vcpu->guest->vcpu_count & 0xff) << 16);
@@ -202,17 +205,45 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 	return EXIT_SKIP;
 }
 
-/* HLT: with interrupts off nothing can ever wake the vCPU, so the guest is
- * finished; otherwise the physical CPU sleeps until an interrupt is due
- * for this vCPU (a device model's deadline arms the CPU's timer; another
- * CPU delivering one sets irq_pending and kicks) or the guest is stopped. */
+/* Whether every vCPU of g is halted with interrupts off or parked waiting
+ * for a SIPI: then nothing inside the guest can ever wake any of them. */
+static bool guest_all_halted(struct guest *g)
+{
+	for (uint32_t i = 0; i < g->vcpu_count; i++)
+		if (!g->vcpus[i].cli_halted && !vplatform_vcpu_parked(&g->vcpus[i]))
+			return false;
+	return true;
+}
+
+/* HLT with interrupts off: only an NMI or an INIT (from another vCPU of the
+ * guest) can wake this vCPU - Linux parks CPUs so on shutdown and panic.
+ * When every vCPU of the guest is in that state, the guest is finished.
+ * Each vCPU marks itself before it looks at the others, so of two vCPUs
+ * halting at once at least one sees both marked. */
+static enum exit_action exit_hlt_cli(struct vcpu *vcpu)
+{
+	struct guest *g = vcpu->guest;
+
+	__atomic_store_n(&vcpu->cli_halted, true, __ATOMIC_SEQ_CST);
+	if (guest_all_halted(g)) {
+		guest_stop_as(g, GUEST_STOP_POWEROFF, "halted with interrupts disabled");
+		return EXIT_STOP;
+	}
+	while (!guest_is_stopped(g) && !vplatform_vcpu_parked(vcpu) && !vplatform_nmi(vcpu, false))
+		cpu_sti_hlt();
+	__atomic_store_n(&vcpu->cli_halted, false, __ATOMIC_SEQ_CST);
+	/* an NMI is injected after the HLT; a parked vCPU leaves the guest */
+	return vplatform_vcpu_parked(vcpu) ? EXIT_RESUME : EXIT_SKIP;
+}
+
+/* HLT: the physical CPU sleeps until an interrupt is due for this vCPU (a
+ * device model's deadline arms the CPU's timer; another CPU delivering one
+ * sets irq_pending and kicks) or the guest is stopped. */
 enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 {
 	(void)e;
-	if (!(vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-		guest_stop_as(vcpu->guest, GUEST_STOP_POWEROFF, "halted with interrupts disabled");
-		return EXIT_STOP;
-	}
+	if (!(vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF))
+		return exit_hlt_cli(vcpu);
 	for (;;) {
 		vcpu->irq_pending = false;
 		if (guest_is_stopped(vcpu->guest) || vplatform_intr(vcpu, false) >= 0)

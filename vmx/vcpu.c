@@ -31,6 +31,8 @@ compile_assert(GUEST_EXIT_COUNTERS >= VMX_EXIT_REASON_MAX);
 #define X86_VEC_GP 13
 /* Interruptibility state (SDM 25.4.2, Table 25-3) */
 #define INTERRUPTIBILITY_STI_MOVSS GENMASK(1, 0)
+#define INTERRUPTIBILITY_NMI	   BIT(3)
+#define X86_VEC_NMI		   2
 
 static uint16_t next_vpid = 1;
 
@@ -215,12 +217,27 @@ static void vcpu_skip_instruction(struct vcpu *vcpu, const struct exit_info *e)
 static void vcpu_prepare_entry(struct vcpu *vcpu)
 {
 	uint32_t proc = vmcs_read32(VMCS_CTRL_PROC_BASED), want = proc;
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	bool busy = vmcs_read32(VMCS_CTRL_ENTRY_INTR_INFO) & INTR_INFO_VALID;
-	bool open = !busy && (vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-		    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
+	bool open, nmi_open;
 	int vec;
 
 	vcpu->irq_pending = false; /* what arrives from now on kicks again */
+	want &= ~(uint32_t)(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
+	/* An NMI goes before interrupts (SDM 6.9).  Blocked by an NMI handler
+	 * still running (virtual-NMI blocking) or an STI/MOV SS shadow, as
+	 * KVM does: some CPUs refuse NMI injection in the STI shadow. */
+	nmi_open = !busy && !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI_MOVSS));
+	if (vplatform_nmi(vcpu, nmi_open)) {
+		if (nmi_open)
+			vmcs_write32(VMCS_CTRL_ENTRY_INTR_INFO,
+				     INTR_INFO_VALID | INTR_TYPE_NMI | X86_VEC_NMI);
+		else
+			want |= PROC_NMI_WINDOW_EXITING;
+		busy = true;
+	}
+	open = !busy && (vmcs_read_natural(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(intr & INTERRUPTIBILITY_STI_MOVSS);
 	vec = vplatform_intr(vcpu, open);
 
 	if (vec >= 0 && open)
@@ -274,8 +291,10 @@ static bool vcpu_enter_once(struct vcpu *vcpu)
 	}
 	vcpu->arch.launched = 1;
 	vcpu_reinject();
-	if (e.reason < GUEST_EXIT_COUNTERS)
+	if (e.reason < GUEST_EXIT_COUNTERS) {
 		vcpu->guest->exits[e.reason]++;
+		vcpu->exits[e.reason]++;
+	}
 	h = vmx_exit_lookup(e.reason);
 	switch (h.handle(vcpu, &e)) {
 	case EXIT_SKIP:
@@ -341,7 +360,10 @@ void vcpu_arch_run(struct vcpu *vcpu)
 			a->vpid, 0);
 	invept(vmx_ctrls.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT,
 	       vcpu->guest->eptp);
-	while (!guest_is_stopped(vcpu->guest) && vcpu_enter_once(vcpu))
+	/* until the guest stops, or an INIT parks this vCPU (it leaves VMX
+	 * non-root operation to wait for its SIPI: core/lifecycle.c) */
+	while (!guest_is_stopped(vcpu->guest) && !vplatform_vcpu_parked(vcpu) &&
+	       vcpu_enter_once(vcpu))
 		;
 	vmclear(a->vmcs_pa);
 	vcpu_reset_xstate();

@@ -14,20 +14,21 @@
 #include <hv/compiler.h>
 #include <hv/cpu.h>
 
-#define CONFIG_MAX_GUESTS  32
-#define CONFIG_MAX_MODULES 8	       /* "module =" lines per guest */
-#define CONFIG_MAX_CPUS	   HV_MAX_CPUS /* cpu numbers 0..CONFIG_MAX_CPUS-1 */
-#define CONFIG_MAX_VCPUS   HV_MAX_CPUS
-#define CONFIG_NAME_MAX	   32	/* guest name, including the terminating NUL */
-#define CONFIG_PATH_MAX	   128	/* kernel, initrd and module paths, with NUL */
-#define CONFIG_ARGS_MAX	   128	/* a module's string, with NUL */
-#define CONFIG_CMDLINE_MAX 512	/* a guest's command line, with NUL */
-#define CONFIG_LINE_MAX	   1024 /* longest line, without its line ending */
-#define CONFIG_MSG_MAX	   256	/* longest message handed to the report callback */
-#define CONFIG_MEMORY_MIN  (1 * MiB)
-#define CONFIG_MEMORY_MAX  (1024 * GiB)
-#define CONFIG_WEIGHT_MAX  1000
-#define CONFIG_CPU_WORDS   ((CONFIG_MAX_CPUS + 63) / 64)
+#define CONFIG_MAX_GUESTS	32
+#define CONFIG_MAX_MODULES	8	    /* "module =" lines per guest */
+#define CONFIG_MAX_CPUS		HV_MAX_CPUS /* cpu numbers 0..CONFIG_MAX_CPUS-1 */
+#define CONFIG_MAX_VCPUS	HV_MAX_CPUS
+#define CONFIG_NAME_MAX		32   /* guest name, including the terminating NUL */
+#define CONFIG_PATH_MAX		128  /* kernel, initrd and module paths, with NUL */
+#define CONFIG_ARGS_MAX		128  /* a module's string, with NUL */
+#define CONFIG_CMDLINE_MAX	512  /* a guest's command line, with NUL */
+#define CONFIG_LINE_MAX		1024 /* longest line, without its line ending */
+#define CONFIG_MSG_MAX		256  /* longest message handed to the report callback */
+#define CONFIG_MEMORY_MIN	(1 * MiB)
+#define CONFIG_MEMORY_MAX	(1024 * GiB)
+#define CONFIG_WEIGHT_MAX	1000
+#define CONFIG_MAX_RESTARTS_MAX 1000000
+#define CONFIG_CPU_WORDS	((CONFIG_MAX_CPUS + 63) / 64)
 
 /* What happens to a guest when it powers off or crashes. */
 enum config_action {
@@ -55,6 +56,7 @@ enum config_guest_key {
 	CONFIG_GKEY_SHARED,
 	CONFIG_GKEY_VCPUS,
 	CONFIG_GKEY_WEIGHT,
+	CONFIG_GKEY_MAX_RESTARTS,
 	CONFIG_GKEY_COUNT,
 };
 
@@ -87,6 +89,7 @@ struct config_guest {
 	bool shared;			      /* default no */
 	uint32_t vcpus;			      /* default cpu_count */
 	uint32_t weight;		      /* default 1 */
+	uint32_t max_restarts;		      /* automatic restarts allowed; 0 = no limit */
 	uint32_t line;			      /* line of the [guest NAME] header */
 	uint32_t key_line[CONFIG_GKEY_COUNT]; /* line that set each key, 0 = not given */
 };

@@ -26,8 +26,9 @@
 enum guest_state {
 	GUEST_EMPTY = 0, /* slot unused */
 	GUEST_READY,	 /* built, not started */
+	GUEST_STARTING,	 /* (re)loading on its boot CPU */
 	GUEST_RUNNING,
-	GUEST_STOPPED,
+	GUEST_STOPPED, /* "stopping" while vcpus_in > 0 */
 };
 
 struct vcpu;
@@ -39,6 +40,7 @@ enum guest_stop_kind {
 	GUEST_STOP_CRASH = 0, /* crashed or did what it may not: on_crash */
 	GUEST_STOP_POWEROFF,  /* ended itself (HC_POWEROFF, HLT for good): on_poweroff */
 	GUEST_STOP_FATAL,     /* the hypervisor cannot run it (failed VM entry): never restarted */
+	GUEST_STOP_OPERATOR,  /* the monitor's stop or restart: no on_* action */
 };
 
 /* An emulated MMIO region: accesses to [gpa, gpa+size) exit (nothing is
@@ -64,6 +66,8 @@ struct vcpu {
 	uint32_t index; /* 0 = boot vCPU */
 	uint32_t pcpu;	/* physical CPU (logical number, MADT order) */
 	volatile bool irq_pending;
+	volatile bool cli_halted; /* in HLT with interrupts off: only NMI or INIT wake it */
+	uint64_t exits[GUEST_EXIT_COUNTERS]; /* since the guest last started */
 	struct vcpu_arch arch;
 };
 
@@ -79,7 +83,12 @@ struct guest {
 	volatile enum guest_state state;
 	char stop_reason[GUEST_STOP_REASON_MAX];
 	enum guest_stop_kind stop_kind;
-	uint32_t restarts;
+	uint32_t restarts;	       /* every start after the first */
+	uint32_t auto_restarts;	       /* by on_poweroff/on_crash (hv.cfg max_restarts) */
+	volatile uint32_t vcpus_in;    /* vCPUs handed to their CPUs and not yet out */
+	volatile bool start_requested; /* the monitor's restart: start again once out */
+	bool reload;		       /* the boot CPU reloads the images before it runs */
+	uint64_t start_tsc;	       /* when it last started (uptime) */
 	spinlock_t lock;
 	struct guest_console console;
 	struct mmio_region mmio[GUEST_MAX_MMIO];
@@ -102,19 +111,30 @@ extern uint32_t guest_count;
  */
 uint32_t part_create_all(const struct hv_config *cfg);
 
-/* Start every built guest: each vCPU's physical CPU is woken and enters it.
+/* Start every built guest: each vCPU's physical CPU is woken; the boot
+ * vCPU enters the guest, the others wait for the guest's INIT/SIPI.
  * Prints "hv: guest NAME: started on cpus LIST" per guest. */
 void part_start_all(void);
 
 /* What to do once every guest has stopped (from [hypervisor] when_idle). */
 void part_set_when_idle(enum config_idle idle);
-enum config_idle part_when_idle(void);
-/* vCPUs entered and not yet ended; the last to end applies when_idle. */
-extern volatile uint32_t part_vcpus_running;
 
-/* vcpu's loop has ended (its guest stopped).  The last one to end applies
- * when_idle, so this may not return. */
-void part_vcpu_exited(struct vcpu *vcpu);
+/*
+ * part_vcpu_run - on vcpu->pcpu (core/sched.c): run vcpu for as long as
+ * its guest runs: (re)load the guest first when it is the boot vCPU of a
+ * restart, wait for a start-up IPI while the vCPU is parked (an AP before
+ * its SIPI, any vCPU after an INIT), enter it.  The last vCPU of a guest
+ * to leave decides what happens next (on_poweroff / on_crash, the
+ * monitor's restart, when_idle), so this may not return.
+ */
+void part_vcpu_run(struct vcpu *vcpu);
+
+/* ---- core/partition.c: (re)loading ---- */
+
+/* Back to the state part_create() left, images loaded again from the boot
+ * medium (pristine: the guest never had them mapped).  g's vCPUs are all
+ * out.  0, or -1 with the problem reported. */
+int part_reload(struct guest *g);
 
 /*
  * guest_stop - stop g for the reason given (printf format): print
@@ -126,14 +146,21 @@ __printf(2, 3) void guest_stop(struct guest *g, const char *fmt, ...);
 /* guest_stop() for a reason of the given kind (guest_stop: GUEST_STOP_CRASH). */
 __printf(3, 4) void guest_stop_as(struct guest *g, enum guest_stop_kind kind, const char *fmt, ...);
 
-/*
- * part_restart - g's boot vCPU has left a guest stopped with a reason whose
- * hv.cfg action is restart: zero its RAM, load its image again, reset its
- * vCPUs and mark it running ("hv: guest NAME: restarting (restart N)").
- * Returns false (nothing changed) when the action is stop, the stop was
- * fatal, or the image cannot be loaded again.  On the guest's boot CPU.
- */
-bool part_restart(struct guest *g);
+/* The when_idle action (core/guest_stop.c); does not return. */
+__noreturn void part_apply_when_idle(enum config_idle idle);
+
+/* ---- operator actions (core/partition.c), called by the monitor ----
+ * Callable from any CPU, including from an interrupt handler on a CPU that
+ * runs another guest: they only change state and kick CPUs; the loading is
+ * done later on the guest's boot CPU.  Each returns NULL when accepted, or
+ * a message naming the problem ("already running", "is stopping").  */
+const char *part_op_start(struct guest *g);   /* a stopped guest: pristine images, start */
+const char *part_op_stop(struct guest *g);    /* a running guest: stop, no on_* action */
+const char *part_op_restart(struct guest *g); /* stop when running, then start again */
+/* "ready", "running", "stopping", "stopped" */
+const char *part_state_name(const struct guest *g);
+/* Nanoseconds since the guest last started; 0 when it is not running. */
+uint64_t part_uptime_ns(const struct guest *g);
 
 static inline bool guest_is_stopped(const struct guest *g)
 {
@@ -183,8 +210,8 @@ void sched_init(void);
 /* Allocate the vCPU's VMCS and bitmaps; set up the boot state in arch->boot
  * first.  On the bootstrap CPU, before the guest starts.  0 or -1. */
 int vcpu_arch_create(struct vcpu *vcpu);
-/* On vcpu->pcpu: load and fill the VMCS, then enter and handle exits until
- * the guest stops.  Returns when it has. */
+/* On vcpu->pcpu: load and fill the VMCS (from arch.boot), then enter and
+ * handle exits until the guest stops or an INIT parks the vCPU. */
 void vcpu_arch_run(struct vcpu *vcpu);
 /* Prepare the VT-x side of g: I/O and MSR bitmaps (once per guest). */
 int guest_arch_create(struct guest *g);

@@ -93,6 +93,31 @@ bool vplatform_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in, uint
 /* RDMSR (write false, *val out) or WRMSR (*val in) of msr by vcpu. */
 enum vplatform_msr_result vplatform_msr(struct vcpu *vcpu, uint32_t msr, bool write, uint64_t *val);
 
+/*
+ * vplatform_uart_input - one byte typed for g's COM1 (the operator's
+ * console input, core/console.c); raises the receive interrupt as the
+ * guest programmed it.  false when the guest has no UART or its receive
+ * FIFO is full: the caller keeps the byte and offers it again later.
+ */
+bool vplatform_uart_input(struct guest *g, uint8_t byte);
+
+/* Whether a vCPU may enter its guest (the INIT/SIPI protocol, SDM Vol. 3A
+ * 9.4.4): at power-up the boot vCPU runs and the others wait for a
+ * start-up IPI; an INIT parks any vCPU again. */
+enum vplatform_start {
+	VPLATFORM_START_RUN = 0, /* running: enter it as it is */
+	VPLATFORM_START_WAIT,	 /* parked: wait (the IPI that changes it kicks the CPU) */
+	VPLATFORM_START_SIPI,	 /* start-up IPI taken: real mode at CS = *vector << 8, IP 0 */
+};
+
+/* Where vcpu stands; SIPI is returned once (the vCPU then runs).  A guest
+ * without a platform has its boot vCPU running and the others parked. */
+enum vplatform_start vplatform_vcpu_start(struct vcpu *vcpu, uint8_t *vector);
+
+/* An INIT arrived while vcpu ran: leave the guest and wait for a SIPI.
+ * Lock-free: checked after every exit. */
+bool vplatform_vcpu_parked(const struct vcpu *vcpu);
+
 /* Whether g has a platform whose vLAPIC the guest should be told about. */
 bool vplatform_has_lapic(const struct guest *g);
 
@@ -102,6 +127,10 @@ bool vplatform_has_lapic(const struct guest *g);
  * ISR, or the PIC's INTA for ExtINT): the caller must inject it.
  */
 int vplatform_intr(struct vcpu *vcpu, bool take);
+
+/* Whether an NMI waits for vcpu (NMI IPI, LVT LINT1); with take it is
+ * consumed: the caller injects it. */
+bool vplatform_nmi(struct vcpu *vcpu, bool take);
 
 /* Arm this physical CPU's LAPIC timer at the earliest model deadline (or
  * stop it when there is none).  Interrupts off. */
