@@ -7,10 +7,11 @@
 #                      as ELF64 (x86-64 machine, same 32-bit code and entry),
 #                      which exercises the loader's ELF64 path (guests/mb1.c)
 #
-# A guest is guests/tests/NAME.c plus any guests/tests/NAME_*.S, linked with
-# the shared runtime guests/tests/lib/ by guests/tests/guest.ld.  They are
-# not part of `make all`: the hypervisor does not need them; targets that
-# boot them (an iso with a test hv.cfg, test-qemu cases) depend on `guests`.
+# A guest is guests/tests/NAME.c plus any guests/tests/NAME_*.S (and
+# guests/tests/NAME/*.c), linked with the shared runtime guests/tests/lib/
+# by guests/tests/guest.ld.  They are not part of `make all`: the
+# hypervisor does not need them; targets that boot them (an iso with a test
+# hv.cfg, test-qemu cases) depend on `guests`.
 # Objects go to $(BUILD)/guests/obj/ so they never meet the hypervisor's
 # own $(BUILD)/guests/*.c.o (guests/*.c is hypervisor code: the loaders).
 
@@ -43,9 +44,11 @@ $(GUEST_OBJ)/%.S.o: $(GUEST_DIR)/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_ASFLAGS) -c $< -o $@
 
-# A guest's own objects: NAME.c and NAME_*.S.
+# A guest's own objects: NAME.c, NAME_*.S and, for a guest too big for
+# one file, NAME/*.c (guests/tests/hostile/).
 guest_objs = $(GUEST_OBJ)/$(1).c.o \
-	$(patsubst $(GUEST_DIR)/%,$(GUEST_OBJ)/%.o,$(wildcard $(GUEST_DIR)/$(1)_*.S))
+	$(patsubst $(GUEST_DIR)/%,$(GUEST_OBJ)/%.o,$(wildcard $(GUEST_DIR)/$(1)_*.S)) \
+	$(patsubst $(GUEST_DIR)/%,$(GUEST_OBJ)/%.o,$(wildcard $(GUEST_DIR)/$(1)/*.c))
 
 # Multiboot 0.6.96 3.1.3 allows any ELF whose entry is reachable in 32-bit
 # protected mode; objcopy only rewrites the container.

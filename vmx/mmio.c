@@ -7,7 +7,8 @@
  * out so far.  The instruction is fetched at its linear address: directly
  * while guest paging is off, through the guest's 4-level page tables in
  * IA-32e mode (SDM 4.5); legacy and PAE paging are not walked yet.
- * Anything else stops the guest with the reason.
+ * Accesses the instruction at RIP did not make (event delivery, page-table
+ * walks) are never emulated.  Anything else stops the guest with the reason.
  */
 #include <hv/decode.h>
 #include <hv/guest.h>
@@ -23,6 +24,11 @@
 #define PTE_PS	  BIT(7)
 #define PTE_ADDR  GENMASK(51, 12)
 #define PT_LEVELS 4
+/* EPT-violation qualification (SDM 28.2.1, Table 28-7): bit 7 the guest
+ * linear address is valid, bit 8 (when 7 is set) the access was to its
+ * translation, not to a paging-structure entry */
+#define EPT_QUAL_GLA_VALID BIT(7)
+#define EPT_QUAL_GLA_XLAT  BIT(8)
 
 static enum decode_mode guest_decode_mode(void)
 {
@@ -112,6 +118,24 @@ static void set_reg(uint64_t *gpr, const struct decoded_insn *d, uint64_t val)
 	*r = (*r & ~mask) | ((val << shift) & mask);
 }
 
+/*
+ * Whether the access that exited was made by the instruction at RIP.  Not
+ * when it was made while delivering an event (the CPU reading a gate of an
+ * IDT placed in the region, or pushing a frame there: IDT-vectoring
+ * information valid, SDM 28.2.4), nor when it was a guest page-table walk
+ * or another access without a linear address (qualification bits 7/8):
+ * decoding RIP then would carry out an access the guest never made and
+ * skip an instruction it never ran.  Such guests are stopped.
+ */
+static const char *mmio_not_by_insn(const struct exit_info *e)
+{
+	if (vmcs_read32(VMCS_RO_IDT_VECTORING_INFO) & INTR_INFO_VALID)
+		return "made while delivering an event (IDT, TSS or stack in the region)";
+	if (!(e->qual & EPT_QUAL_GLA_VALID) || !(e->qual & EPT_QUAL_GLA_XLAT))
+		return "not made by an instruction's operand (a page-table walk?)";
+	return NULL;
+}
+
 enum exit_action vcpu_mmio_emulate(struct vcpu *vcpu, const struct mmio_region *r,
 				   const struct exit_info *e)
 {
@@ -119,9 +143,13 @@ enum exit_action vcpu_mmio_emulate(struct vcpu *vcpu, const struct mmio_region *
 	uint64_t *gpr = vcpu->arch.gpr, val = 0;
 	uint8_t bytes[DECODE_MAX_LEN];
 	struct decoded_insn d;
-	int n = fetch_insn(vcpu, rip, bytes, DECODE_MAX_LEN);
+	const char *why = mmio_not_by_insn(e);
+	int n;
 	bool write;
 
+	if (why)
+		return mmio_refuse(vcpu, e, why, r);
+	n = fetch_insn(vcpu, rip, bytes, DECODE_MAX_LEN);
 	if (n < 0)
 		return mmio_refuse(vcpu, e, "legacy or PAE guest paging is not walked", r);
 	if (n == 0 || decode_insn(bytes, (unsigned)n, guest_decode_mode(), &d) < 0)
