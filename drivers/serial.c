@@ -1,5 +1,6 @@
 /*
- * serial.c - the 16550 UART console (polled, no interrupts).
+ * serial.c - the 16550 UART console: polled output; input by polling or
+ * by the received-data interrupt, which core/console.c turns on.
  *
  * Register layout from the PC16550D data sheet.  Every wait is bounded:
  * a UART that is absent or wedged must never hang the boot, so output is
@@ -29,6 +30,14 @@
 #define FCR_TRIG_14  (BIT(7) | BIT(6))
 #define MCR_DTR	     BIT(0)
 #define MCR_RTS	     BIT(1)
+#define MCR_OUT2     BIT(3) /* gates the UART's IRQ line on a PC */
+#define IER_RDI	     BIT(0) /* received data available (and character timeout) */
+#define COM1_PORT    0x3f8
+#define COM2_PORT    0x2f8
+#define COM3_PORT    0x3e8
+#define COM4_PORT    0x2e8
+#define COM13_IRQ    4
+#define COM24_IRQ    3
 #define LSR_DR	     BIT(0) /* a received byte is waiting */
 #define LSR_THRE     BIT(5) /* transmit FIFO empty */
 #define LSR_TEMT     BIT(6) /* FIFO and shift register empty: the line is idle */
@@ -40,6 +49,7 @@
 
 static uint16_t uart_port;
 static bool uart_ok;
+static uint8_t uart_mcr; /* MCR as last written */
 
 static bool uart_present(uint16_t port)
 {
@@ -79,7 +89,8 @@ void serial_init(uint16_t port, uint32_t baud)
 	outb(port + UART_DLM, div >> 8);
 	outb(port + UART_LCR, LCR_8N1);
 	outb(port + UART_FCR, FCR_ENABLE | FCR_CLR_RX | FCR_CLR_TX | FCR_TRIG_14);
-	outb(port + UART_MCR, MCR_DTR | MCR_RTS);
+	uart_mcr = MCR_DTR | MCR_RTS;
+	outb(port + UART_MCR, uart_mcr);
 	uart_ok = true;
 	console_set_output(serial_write);
 }
@@ -135,4 +146,43 @@ int serial_getc(void)
 	if (!uart_ok || !(inb(uart_port + UART_LSR) & LSR_DR))
 		return -1;
 	return inb(uart_port + UART_RBR);
+}
+
+uint16_t serial_port(void)
+{
+	return uart_ok ? uart_port : 0;
+}
+
+int serial_isa_irq(uint16_t port)
+{
+	switch (port) {
+	case COM1_PORT:
+	case COM3_PORT:
+		return COM13_IRQ;
+	case COM2_PORT:
+	case COM4_PORT:
+		return COM24_IRQ;
+	default:
+		return -1;
+	}
+}
+
+static void uart_set_mcr(uint8_t bits, bool on)
+{
+	uart_mcr = on ? (uint8_t)(uart_mcr | bits) : (uint8_t)(uart_mcr & ~bits);
+	outb(uart_port + UART_MCR, uart_mcr);
+}
+
+void serial_rx_irq(bool on)
+{
+	if (!uart_ok)
+		return;
+	outb(uart_port + UART_IER, on ? IER_RDI : 0);
+	uart_set_mcr(MCR_OUT2, on);
+}
+
+void serial_rx_hold(bool hold)
+{
+	if (uart_ok)
+		uart_set_mcr(MCR_RTS, !hold);
 }

@@ -76,6 +76,12 @@ demo_medium()
 	fi
 }
 
+# The one line an operator needs first: how to reach guests and the monitor.
+console_hint()
+{
+	echo "demo: console keys: Ctrl-T 1..9 a guest, Ctrl-T m the monitor (help, list, stop NAME, poweroff), Ctrl-T ? all keys"
+}
+
 have_nested_kvm()
 {
 	[ -w /dev/kvm ] && grep -qw vmx /proc/cpuinfo &&
@@ -89,6 +95,7 @@ run_qemu()
 	SERIAL_QEMU=mon:stdio
 	qemu_args "$DIR"
 	echo "demo: QEMU (kvm=$C_KVM), $C_CPUS CPUs; Ctrl-A X quits"
+	console_hint
 	exec timeout --foreground "$TIMEOUT" qemu-system-x86_64 "${QEMU_ARGS[@]}"
 }
 
@@ -111,6 +118,7 @@ run_bochs()
 	timeout --foreground "$TIMEOUT" bochs -q -f "$DIR/bochsrc" -rc "$DIR/cont.rc" \
 		</dev/null 3>&1 >"$DIR/bochs.out" 2>&1 &
 	echo "demo: to stop it early: kill $!"
+	console_hint
 	rc=0
 	wait $! || rc=$?
 	# Bochs leaves the terminal raw (it turned signals and echo off for COM1).

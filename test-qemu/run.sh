@@ -44,7 +44,7 @@ load_case()
 	local want=$1 section="" line key val
 	C_NAME=$want C_EMULATOR="" C_FIRMWARE="" C_MEDIUM="" C_CPUS=1 C_MEMORY=512
 	C_TIMEOUT=120 C_CMDLINE="" C_KVM=no C_QUICK=no C_END=poweroff
-	C_EXPECT=() C_REJECT=() C_FILES=()
+	C_EXPECT=() C_REJECT=() C_FILES=() C_SENDS=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%$'\r'}
 		case $line in
@@ -74,6 +74,7 @@ load_case()
 		file) C_FILES+=("$val") ;;
 		expect) C_EXPECT+=("$val") ;;
 		reject) C_REJECT+=("$val") ;;
+		send) C_SENDS+=("$val") ;;
 		*)
 			echo "cases.txt: [$section]: unknown key '$key'" >&2
 			return 1
@@ -107,6 +108,12 @@ validate_case()
 	for f in "${C_FILES[@]}"; do
 		[[ $f =~ ^[^[:space:]/][^[:space:]]*[[:space:]]+[^[:space:]]+$ && $f != *..* ]] || {
 			echo "cases.txt: [$C_NAME]: file wants 'NAME SOURCE' with a relative NAME: $f" >&2
+			return 1
+		}
+	done
+	for f in "${C_SENDS[@]}"; do
+		[[ $f == ?*' => '* ]] || {
+			echo "cases.txt: [$C_NAME]: send wants 'REGEX => TEXT': $f" >&2
 			return 1
 		}
 	done
@@ -337,6 +344,49 @@ show_failure()
 	fi
 }
 
+# Cases with "send" lines: test-qemu/serial-io.py is COM1's far end (it
+# writes serial.log and types the inputs); start it, and point SERIAL_QEMU
+# and SERIAL_BOCHS at the TCP port it listens on.  Cases without keep the
+# plain log file.
+start_serial_io()
+{
+	local dir=$1 i
+	SERIAL_IO_PID=""
+	SERIAL_QEMU=file:$dir/serial.log
+	SERIAL_BOCHS="mode=file, dev=$dir/serial.log"
+	[ ${#C_SENDS[@]} -ne 0 ] || return 0
+	printf '%s\n' "${C_SENDS[@]}" >"$dir/sends.txt"
+	timeout -k 5 $((C_TIMEOUT + 10)) python3 "$HERE/serial-io.py" --log "$dir/serial.log" \
+		--port-file "$dir/serial.port" --send "$dir/sends.txt" --timeout "$C_TIMEOUT" \
+		2>"$dir/serial-io.log" &
+	SERIAL_IO_PID=$!
+	for i in $(seq 100); do
+		[ -s "$dir/serial.port" ] && break
+		kill -0 "$SERIAL_IO_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$dir/serial.port" ] || return 1
+	SERIAL_QEMU=tcp:127.0.0.1:$(cat "$dir/serial.port")
+	SERIAL_BOCHS="mode=socket-client, dev=127.0.0.1:$(cat "$dir/serial.port")"
+}
+
+# After the emulator: wait for serial-io.py; inputs it never sent fail the case.
+end_serial_io()
+{
+	local dir=$1 i
+	[ -n "$SERIAL_IO_PID" ] || return 0
+	# it ends when the emulator closes the line; one that never connected
+	# (the emulator failed to start) is stopped here
+	for i in $(seq 50); do
+		kill -0 "$SERIAL_IO_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$SERIAL_IO_PID" 2>/dev/null
+	if ! wait "$SERIAL_IO_PID"; then
+		FAIL_REASONS+=("serial input: $(grep -v '^serial-io: .*: sent' "$dir/serial-io.log" | head -n 3)")
+	fi
+}
+
 # Run the loaded case; return 0 pass, 1 fail.
 run_case()
 {
@@ -350,21 +400,25 @@ run_case()
 		return 1
 	fi
 	: >"$dir/serial.log"
+	if ! start_serial_io "$dir"; then
+		FAIL_REASONS+=("test-qemu/serial-io.py did not start: $(tail -n 3 "$dir/serial-io.log")")
+		show_failure "$dir"
+		return 1
+	fi
 	if [ "$C_EMULATOR" = qemu ]; then
-		SERIAL_QEMU=file:$dir/serial.log
 		qemu_args "$dir"
 		echo "qemu-system-x86_64 ${QEMU_ARGS[*]}" >"$dir/command"
 		timeout -k 5 "$C_TIMEOUT" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
 			</dev/null >"$dir/stdout.log" 2>&1
 		rc=$?
 	else
-		SERIAL_BOCHS="mode=file, dev=$dir/serial.log"
 		bochs_config "$dir"
 		echo "bochs -q -f $dir/bochsrc -rc $dir/cont.rc" >"$dir/command"
 		timeout -k 5 "$C_TIMEOUT" bochs -q -f "$dir/bochsrc" -rc "$dir/cont.rc" \
 			</dev/null >"$dir/stdout.log" 2>&1
 		rc=$?
 	fi
+	end_serial_io "$dir"
 	clean_log "$dir"
 	check_end "$dir" "$rc"
 	check_log "$dir"

@@ -17,6 +17,9 @@ PACKAGES=(
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools
 	# Emulators and their firmware for test-qemu/ and `make run`.
 	qemu-system-x86 ovmf bochs bochsbios vgabios ipxe-qemu
+	# Typing into the emulated COM1 in tests: test-qemu/serial-io.py (the
+	# cases with "send" lines).
+	python3
 	# Host-side checks: unit tests and libFuzzer (clang, compiler-rt),
 	# formatting and static analysis (`make check`).
 	clang libclang-rt-14-dev clang-format cppcheck
