@@ -225,6 +225,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	EFI_LOADED_IMAGE *li;
 	EFI_STATUS st, files;
 
+	/* The first thing we do (crt0's self-relocation ran before us). */
+	hv_start_tsc = rdtsc();
 	InitializeLib(image, systab);
 	st = efi_image_bounds(image, &li);
 	if (EFI_ERROR(st))

@@ -9,7 +9,8 @@
  *        or the multiboot v1 bootloader magic, EBX = physical address of the
  *        boot information.
  *        No usable stack, no IDT (a fault here is a triple fault).
- *   Does: checks the magic and that the CPU has long mode (on failure: a
+ *   Does: records the TSC in hv_start_tsc (include/hv/printk.h);
+ *        checks the magic and that the CPU has long mode (on failure: a
  *        message on COM1, then HLT forever); clears .bss; builds early page
  *        tables in .bss identity-mapping [0, 4 GiB) with 2 MiB pages
  *        (write-back, the MTRRs decide the rest); enables PAE, EFER.LME,
@@ -47,6 +48,13 @@
 	.globl	mb2_entry32
 	.type	mb2_entry32, @function
 mb2_entry32:
+	/* hv_start_tsc first (include/hv/printk.h; it is in .data, which the
+	 * .bss clearing below leaves alone).  RDTSC clobbers EAX, the magic. */
+	movl	%eax, %ebp
+	rdtsc
+	movl	%eax, hv_start_tsc
+	movl	%edx, hv_start_tsc + 4
+	movl	%ebp, %eax
 	cli
 	cld
 	cmpl	$MB2_BOOTLOADER_MAGIC, %eax

@@ -137,20 +137,35 @@ static bool parse_loglevel(struct token v, struct hv_options *opt)
 	return true;
 }
 
-/* One "key=value" token; false when the key is unknown or the value bad. */
+/* timestamps=on | off (the bare word "timestamps" is on). */
+static bool parse_timestamps(struct token v, struct hv_options *opt)
+{
+	if (tok_eq(v, "on"))
+		opt->timestamps = true;
+	else if (tok_eq(v, "off"))
+		opt->timestamps = false;
+	else
+		return false;
+	return true;
+}
+
+/* One "key=value" token or a bare flag word; false when the key is unknown
+ * or the value bad. */
 static bool parse_option(struct token t, struct hv_options *opt)
 {
 	const char *eq = tok_find(t, '=');
 	struct token key, val;
 
 	if (!eq)
-		return false;
+		return tok_eq(t, "timestamps") && parse_timestamps((struct token){"on", 2}, opt);
 	key = (struct token){t.s, (size_t)(eq - t.s)};
 	val = (struct token){eq + 1, t.len - key.len - 1};
 	if (tok_eq(key, "console"))
 		return parse_console(val, opt);
 	if (tok_eq(key, "loglevel"))
 		return parse_loglevel(val, opt);
+	if (tok_eq(key, "timestamps"))
+		return parse_timestamps(val, opt);
 	return false;
 }
 

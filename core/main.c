@@ -10,6 +10,7 @@
 #include <hv/arch.h>
 #include <hv/bootfile.h>
 #include <hv/cmdline.h>
+#include <hv/console.h>
 #include <hv/guest.h>
 #include <hv/ioapic.h>
 #include <hv/lib.h>
@@ -72,8 +73,9 @@ static bool report_vmx(uint32_t online)
 /*
  * The guests of hv.cfg: checked completely before any starts, then built,
  * started on their CPUs, and this CPU joins the others in waiting for work.
- * Returns only when there is nothing to run (no hv.cfg, no guest built);
- * a bad hv.cfg stops the boot.
+ * Returns only when there is nothing to run (no hv.cfg, no VT-x); a bad
+ * hv.cfg, or one whose guests could not be built, leaves the operator at
+ * the monitor (console_stay) where the console has input.
  */
 /*
  * [hypervisor] console and log from hv.cfg.  The command line wins where it
@@ -107,6 +109,7 @@ static void run_guests(bool vmx_ok)
 	case CONFIG_ABSENT:
 		return;
 	case CONFIG_BAD:
+		console_stay(); /* returns only when the console has no input */
 		power_off();
 	case CONFIG_OK:
 	default:
@@ -120,11 +123,14 @@ static void run_guests(bool vmx_ok)
 		return;
 	}
 	part_set_when_idle(cfg.hv.when_idle);
-	if (!part_create_all(&cfg))
+	if (!part_create_all(&cfg)) {
+		console_stay();
 		return;
+	}
 	sched_init();
 	vplatform_init();
 	part_start_all();
+	console_init();
 	sched_idle_loop(this_cpu());
 }
 
@@ -149,8 +155,11 @@ __noreturn void hv_main(struct boot_info *bi)
 	uint32_t online, bsp;
 
 	hv_boot_info = bi;
+	if (!hv_start_tsc)
+		hv_start_tsc = rdtsc(); /* a boot path that did not record it */
 	log_level = hv_opts.loglevel;
 	serial_init(hv_opts.console_port, hv_opts.console_baud);
+	console_set_timestamps(hv_opts.timestamps);
 	printk("\n");
 	pr_info("boot: %s\n", boot_method_name(bi->method));
 	if (!opts_ok)

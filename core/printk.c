@@ -23,7 +23,14 @@
 
 int log_level = LOG_INFO;
 
+/* In .data: boot/mb2_entry.S writes it before it clears .bss. */
+uint64_t hv_start_tsc __section(".data") = 0;
+
 static void (*console_write)(const char *s, size_t len);
+/* Timestamps on; and whether the next byte written starts a line (both
+ * only touched under the console lock). */
+static bool console_timestamps;
+static bool console_at_line_start = true;
 /*
  * The console lock: CONSOLE_FREE, or the number of the CPU holding it
  * (NO_CPU for a CPU that has no number yet, i.e. the BSP before
@@ -80,6 +87,34 @@ static void console_lock_release(void)
 	__atomic_store_n(&console_lock, CONSOLE_FREE, __ATOMIC_RELEASE);
 }
 
+void console_set_timestamps(bool on)
+{
+	console_timestamps = on;
+}
+
+/*
+ * Write s line by line, each line that starts here (and is not empty)
+ * behind "[TICKS] ".  One TSC reading for the whole call: it is one
+ * printk, assembled before it was handed over.  Under the console lock.
+ */
+static void console_write_stamped(const char *s, size_t len)
+{
+	char stamp[32];
+	int n = snprintf(stamp, sizeof(stamp), "[%12llu] ",
+			 (unsigned long long)(rdtsc() - hv_start_tsc));
+
+	for (size_t i = 0, end; i < len; i = end) {
+		for (end = i; end < len && s[end] != '\n'; end++)
+			;
+		if (end < len)
+			end++; /* the line's newline */
+		if (console_at_line_start && s[i] != '\n' && n > 0)
+			console_write(stamp, (size_t)n);
+		console_write(s + i, end - i);
+		console_at_line_start = s[end - 1] == '\n';
+	}
+}
+
 static void console_emit(const char *s, size_t len)
 {
 	int me = console_cpu();
@@ -87,7 +122,9 @@ static void console_emit(const char *s, size_t len)
 
 	if (!nested)
 		console_lock_take(me);
-	if (console_write)
+	if (console_write && console_timestamps)
+		console_write_stamped(s, len);
+	else if (console_write)
 		console_write(s, len);
 	if (!nested)
 		console_lock_release();

@@ -83,6 +83,14 @@ run:
 # `make bench`: VM-exit round trips (CPUID, VMCALL, port I/O, MSR read/write,
 # emulated MMIO) timed by the guest guests/tests/h10_bench.c in Bochs (case
 # [bochs-bench]); prints its "BENCH <op>: min N median N" lines (guest TSC ticks).
-bench: all iso guests
+# Then the Linux figures (cases of test-qemu/bench-cases.txt, not run by
+# `make test`; about 10 minutes): boot time and exits per second idle and
+# busy, "BENCH linux ..." lines from test-qemu/bench-linux.sh, printed even
+# when a guest's checks failed (a WARNING in its kernel log does not make its
+# timing meaningless); make then fails after them.
+bench: all iso guests guest-kernel
 	BUILD=$(BUILD) test-qemu/run.sh bochs-bench
 	@sed -n 's/^bench: BENCH //p' $(BUILD)/test-qemu/bochs-bench/serial.txt
+	CASES_FILE=test-qemu/bench-cases.txt BUILD=$(BUILD) test-qemu/run.sh 'bochs-bench-linux*'; \
+	rc=$$?; test-qemu/bench-linux.sh $(BUILD)/test-qemu/bochs-bench-linux-boot/serial.txt \
+		$(BUILD)/test-qemu/bochs-bench-linux/serial.txt && exit $$rc

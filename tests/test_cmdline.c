@@ -34,6 +34,7 @@ static void check_defaults(void)
 	CHECK_EQ(opt.console_port, 0x3f8);
 	CHECK_EQ(opt.console_baud, 115200);
 	CHECK_EQ(opt.loglevel, LOG_INFO);
+	CHECK(!opt.timestamps);
 }
 
 static void test_defaults(void)
@@ -221,6 +222,28 @@ static void test_given_flags(void)
 	CHECK(!opt.loglevel_given);
 }
 
+/* "timestamps" alone or =on turns them on, =off off; the last one wins. */
+static void test_timestamps(void)
+{
+	CHECK_OK("timestamps");
+	CHECK(opt.timestamps);
+	CHECK_OK("timestamps=on");
+	CHECK(opt.timestamps);
+	CHECK_OK("timestamps=off");
+	CHECK(!opt.timestamps);
+	CHECK_OK("timestamps loglevel=debug timestamps=off");
+	CHECK(!opt.timestamps);
+	CHECK_EQ(opt.loglevel, LOG_DEBUG);
+	CHECK_OK("console=com2 timestamps");
+	CHECK(opt.timestamps);
+	CHECK_EQ(opt.console_port, 0x2f8);
+	CHECK_BAD("timestamps=yes", "timestamps=yes");
+	CHECK(!opt.timestamps);
+	CHECK_BAD("timestamps=", "timestamps=");
+	CHECK_BAD("timestampsx", "timestampsx");
+	CHECK_BAD("Timestamps", "Timestamps");
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -232,5 +255,6 @@ int main(void)
 	RUN(test_bad_options);
 	RUN(test_bad_option_truncated);
 	RUN(test_given_flags);
+	RUN(test_timestamps);
 	return test_summary();
 }

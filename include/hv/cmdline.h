@@ -5,6 +5,10 @@
  *   console=com1..com4 | ttyS0..ttyS3 | 0x3f8 [,baud]   default com1,115200
  *   console=none                                          no serial output
  *   loglevel=0..3 | err | warn | info | debug             default info (2)
+ *   timestamps | timestamps=on | timestamps=off           default off: every
+ *        console line (the hypervisor's and the guests') starts with
+ *        "[TICKS] ", the TSC ticks since the hypervisor's first instruction
+ *        (hv_start_tsc, include/hv/printk.h)
  */
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
@@ -15,6 +19,7 @@ struct hv_options {
 	uint16_t console_port; /* 0 = no serial console */
 	uint32_t console_baud;
 	int loglevel;
+	bool timestamps; /* prefix console lines with TSC ticks since start */
 	/* The option was given (so it overrides hv.cfg's [hypervisor] console/log). */
 	bool console_given;
 	bool loglevel_given;

@@ -43,6 +43,25 @@ __printf(1, 2) __noreturn void panic(const char *fmt, ...);
 /* Where printk output goes; the serial driver registers itself here. */
 void console_set_output(void (*write)(const char *s, size_t len));
 
+/*
+ * hv_start_tsc - the TSC at the hypervisor's first instruction: written by
+ * the boot path before anything else (boot/mb2_entry.S for multiboot and
+ * multiboot2, the top of efi_main for UEFI) and kept in .data, not .bss,
+ * because the multiboot path clears .bss after writing it.  0 when a boot
+ * path did not record it; hv_main then records its own entry instead.
+ * Guests see the same TSC (no TSC offsetting), so guest TSC values and
+ * these can be compared.
+ */
+extern uint64_t hv_start_tsc;
+
+/*
+ * console_set_timestamps - on: every console line from now on starts with
+ * "[TICKS] " (at least 12 digits, right-aligned), TICKS = rdtsc() -
+ * hv_start_tsc when the line's first bytes are written.  Empty lines get
+ * none.  The command line's "timestamps" option turns it on.
+ */
+void console_set_timestamps(bool on);
+
 /* Called by a CPU that is being stopped (the NMI of smp_stop_others()):
  * releases the console lock if this CPU held it, so the others can print. */
 void console_unlock_if_held(void);
