@@ -61,10 +61,12 @@ demo_medium()
 	}
 	[ "$cfg" != none ] || return 0
 	if [ -z "$cfg" ]; then
-		# demo.cfg names test guests: put it beside them.
+		# demo.cfg names the guest kernel, initramfs and test guests by
+		# file name: put it beside them.
 		rm -rf "$DIR/cfg"
 		mkdir -p "$DIR/cfg"
 		cp test-qemu/configs/demo.cfg "$DIR/cfg/hv.cfg"
+		cp "$BUILD"/guest-kernel/vmlinux "$BUILD"/guest-kernel/initrd.gz "$DIR/cfg/" 2>/dev/null || true
 		cp "$BUILD"/guests/*.elf "$DIR/cfg/" 2>/dev/null || true
 		cfg=$DIR/cfg/hv.cfg
 	fi

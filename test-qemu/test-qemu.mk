@@ -77,7 +77,7 @@ test:
 
 run:
 	@tools/install-deps.sh
-	$(MAKE) --no-print-directory all iso guests tools
+	$(MAKE) --no-print-directory all iso guests tools guest-kernel
 	BUILD=$(BUILD) test-qemu/demo.sh
 
 # `make bench`: VM-exit round trips (CPUID, VMCALL, port I/O, MSR read/write,
