@@ -472,6 +472,7 @@ static void init_config(struct hv_config *cfg)
 	cfg->hv.console_baud = 115200;
 	cfg->hv.when_idle = CONFIG_IDLE_POWEROFF;
 	cfg->hv.loglevel = LOG_INFO;
+	cfg->hv.slice_ns = CONFIG_SLICE_DEFAULT_NS;
 }
 
 int config_parse(const char *text, size_t len, const char *filename, const struct config_env *env,

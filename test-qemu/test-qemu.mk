@@ -83,6 +83,11 @@ run:
 # `make bench`: VM-exit round trips (CPUID, VMCALL, port I/O, MSR read/write,
 # emulated MMIO) timed by the guest guests/tests/h10_bench.c in Bochs (case
 # [bochs-bench]); prints its "BENCH <op>: min N median N" lines (guest TSC ticks).
+# Then the cost of switching between two vCPUs sharing one CPU, measured by
+# the hypervisor in [bochs-guests-shared] (docs/scheduler.md).
 bench: all iso guests
 	BUILD=$(BUILD) test-qemu/run.sh bochs-bench
 	@sed -n 's/^bench: BENCH //p' $(BUILD)/test-qemu/bochs-bench/serial.txt
+	BUILD=$(BUILD) test-qemu/run.sh bochs-guests-shared
+	@sed -n 's/^hv: cpu [0-9]*: context switch min \([0-9]*\) median \([0-9]*\) tsc ticks.*/ctxswitch: min \1 median \2 (host TSC ticks, vCPU to vCPU on one CPU)/p' \
+	    $(BUILD)/test-qemu/bochs-guests-shared/serial.txt | head -n 1

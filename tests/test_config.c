@@ -277,6 +277,32 @@ static void test_console_and_log(void)
 	CHECK_EQ(cfg.hv.when_idle, CONFIG_IDLE_POWEROFF);
 }
 
+static void test_slice(void)
+{
+	uint64_t ns;
+
+	CHECK_EQ(parse_env(GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, CONFIG_SLICE_DEFAULT_NS);
+	CHECK_EQ(parse_env("[hypervisor]\nslice = 5ms\n" GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, 5000000);
+	CHECK_EQ(parse_env("[hypervisor]\nslice = 100us\n" GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, 100000);
+	CHECK_EQ(parse_env("[hypervisor]\nslice = 100ms\n" GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, 100000000);
+	CHECK(config_parse_duration("250000ns", 8, &ns) && ns == 250000);
+	CHECK(config_parse_duration("2s", 2, &ns) && ns == 2000000000ULL);
+	CHECK(config_parse_duration("3MS", 3, &ns) && ns == 3000000);
+	CHECK(!config_parse_duration("3", 1, &ns));
+	CHECK(!config_parse_duration("ms", 2, &ns));
+	CHECK(!config_parse_duration("3 ms", 4, &ns));
+	CHECK(!config_parse_duration("99999999999999999999s", 21, &ns));
+	CHECK(!config_parse_duration("18446744073709552s", 18, &ns));
+	EXPECT("[hypervisor]\nslice = 3\n" GUEST_A,
+	       "2: bad slice '3': expected a time such as 3ms or 500us");
+	EXPECT("[hypervisor]\nslice = 99us\n" GUEST_A,
+	       "2: slice must be between 100us and 100ms, not '99us'");
+}
+
 static void test_shared_cpus(void)
 {
 	CHECK_EQ(parse_env(GUEST_A "[guest b]\nkernel = k\ncpus = 1-2\nmemory = 1M\nshared = yes\n"
@@ -677,6 +703,7 @@ int main(void)
 	RUN(test_cpu_lists);
 	RUN(test_sizes);
 	RUN(test_console_and_log);
+	RUN(test_slice);
 	RUN(test_shared_cpus);
 	RUN(test_machine_fits);
 	RUN(test_format);
