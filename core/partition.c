@@ -54,20 +54,6 @@ static uint32_t part_cpu_load(const struct guest *g, uint32_t cpu)
 	return n;
 }
 
-/* The index-th CPU listed in c->cpus (CPU order), modulo their count. */
-static uint32_t part_nth_cpu(const struct config_guest *c, uint32_t index)
-{
-	uint32_t want = index % c->cpu_count, seen = 0;
-
-	for (uint32_t cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {
-		if (!(c->cpus[cpu / 64] & BIT(cpu % 64)))
-			continue;
-		if (seen++ == want)
-			return cpu;
-	}
-	return 0; /* not reached: cpu_count counts the bits */
-}
-
 /*
  * vCPU i on the i-th listed CPU, modulo their count (vcpus = N, default one
  * per CPU).  Every CPU must be up with VT-x; a CPU carries at most
@@ -84,7 +70,7 @@ static int part_place_vcpus(struct guest *g, const struct config_guest *c)
 	if (count > GUEST_MAX_VCPUS)
 		return part_fail(c, "%u vcpus, at most %u", count, GUEST_MAX_VCPUS);
 	for (uint32_t n = 0; n < count; n++) {
-		uint32_t cpu = part_nth_cpu(c, n), load;
+		uint32_t cpu = config_vcpu_cpu(c, n), load;
 
 		if (cpu >= HV_MAX_CPUS || !percpu[cpu].online || !percpu[cpu].vmx_on)
 			return part_fail(c, "cpu %u is not online with VT-x", cpu);

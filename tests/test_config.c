@@ -277,6 +277,27 @@ static void test_console_and_log(void)
 	CHECK_EQ(cfg.hv.when_idle, CONFIG_IDLE_POWEROFF);
 }
 
+static void test_vcpu_placement(void)
+{
+	CHECK_EQ(parse_env("[guest a]\nkernel = k\nmemory = 1M\ncpus = 1,3-4\nvcpus = 5\n", NULL),
+		 0);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 0), 1);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 1), 3);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 2), 4);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 3), 1);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 4), 3);
+	CHECK_EQ(parse_env("[guest a]\nkernel = k\nmemory = 1M\ncpus = 2\nvcpus = 2\n", NULL), 0);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 0), 2);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 1), 2);
+	/* 16 vCPUs per CPU at most, counted over every guest sharing it */
+	CHECK_EQ(parse_env("[guest a]\nkernel = k\nmemory = 1M\ncpus = 0\nshared = yes\nvcpus = 16\n",
+			   NULL),
+		 0);
+	EXPECT("[guest a]\nkernel = k\nmemory = 1M\ncpus = 0\nshared = yes\nvcpus = 10\n"
+	       "[guest b]\nkernel = k\nmemory = 1M\ncpus = 0-1\nshared = yes\nvcpus = 14\n",
+	       "7: cpu 0 would carry more than 16 vcpus (guest 'b' adds the 17th)");
+}
+
 static void test_slice(void)
 {
 	uint64_t ns;
@@ -704,6 +725,7 @@ int main(void)
 	RUN(test_sizes);
 	RUN(test_console_and_log);
 	RUN(test_slice);
+	RUN(test_vcpu_placement);
 	RUN(test_shared_cpus);
 	RUN(test_machine_fits);
 	RUN(test_format);

@@ -31,6 +31,8 @@
 #define CONFIG_SLICE_DEFAULT_NS 3000000ULL
 #define CONFIG_SLICE_MIN_NS	100000ULL
 #define CONFIG_SLICE_MAX_NS	100000000ULL
+/* vCPUs one physical CPU can carry (= runq.h RUNQ_MAX_ENTITIES) */
+#define CONFIG_MAX_VCPUS_PER_CPU 16
 #define CONFIG_MAX_RESTARTS_MAX 1000000
 #define CONFIG_CPU_WORDS	((CONFIG_MAX_CPUS + 63) / 64)
 
@@ -158,6 +160,10 @@ bool config_parse_size(const char *s, size_t len, uint64_t *out);
  * false when the text is not such a time or it does not fit in 64 bits.
  */
 bool config_parse_duration(const char *s, size_t len, uint64_t *out);
+
+/* The physical CPU of vCPU index of g: the (index mod cpu_count)-th CPU of
+ * g->cpus in CPU order; CONFIG_MAX_CPUS when g lists none. */
+uint32_t config_vcpu_cpu(const struct config_guest *g, uint32_t index);
 
 /* "1-2,4": the cpus in bitmap as a list, written to buf (always terminated). */
 void config_format_cpus(const uint64_t cpus[CONFIG_CPU_WORDS], char *buf, size_t size);
