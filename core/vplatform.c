@@ -9,6 +9,7 @@
 #include <hv/mm.h>
 #include <hv/printk.h>
 #include <hv/vplatform.h>
+#include <hv/wallclock.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 
@@ -192,7 +193,7 @@ static int vp_init_models(struct vplatform *vp)
 	vpic_init(&vp->pic, vp_pic_intr, vp);
 	vuart_init(&vp->uart, vp_uart_tx, vp, &uart);
 	vpit_init(&vp->pit, &pit);
-	vrtc_init(&vp->rtc, 0, &rtc);
+	vrtc_init(&vp->rtc, wallclock_at_tsc(vp->tsc0), &rtc);
 	vacpi_pm_init(&vp->pm, &vp->acfg);
 	vp->pm.poweroff = vp_poweroff;
 	vp->pm.reset = vp_reset;
@@ -558,6 +559,7 @@ static void vp_timer_irq(uint8_t vector)
 
 void vplatform_init(void)
 {
+	wallclock_init(); /* the guests' RTCs start at the host's date */
 	arch_set_irq_handler(VPLATFORM_TIMER_VEC, vp_timer_irq);
 }
 

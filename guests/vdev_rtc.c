@@ -61,6 +61,25 @@ static bool is_time_reg(uint8_t idx)
 	}
 }
 
+bool vrtc_tm_to_epoch(const struct vrtc_tm *tm, uint64_t *secs)
+{
+	static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	uint64_t y, era, yoe, doy, doe, days;
+
+	if (tm->year < 1970 || tm->mon < 1 || tm->mon > 12 || tm->mday < 1 ||
+	    tm->mday > mdays[tm->mon - 1] || tm->hour > 23 || tm->min > 59 || tm->sec > 59)
+		return false;
+	/* the inverse of vrtc_epoch_to_tm: years start on March 1 */
+	y = tm->year - (tm->mon <= 2 ? 1 : 0);
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (tm->mon > 2 ? tm->mon - 3u : tm->mon + 9u) + 2) / 5 + tm->mday - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * DAYS_PER_400Y + doe - DAYS_0000_TO_1970;
+	*secs = days * SECS_PER_DAY + tm->hour * 3600u + tm->min * 60u + tm->sec;
+	return true;
+}
+
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian, H. Hinnant's method). */
 void vrtc_epoch_to_tm(uint64_t secs, struct vrtc_tm *tm)
 {

@@ -55,8 +55,14 @@ static void test_epoch_to_tm_matches_gmtime(void)
 		       tm.mday == g.tm_mday && tm.wday == g.tm_wday && tm.hour == g.tm_hour &&
 		       tm.min == g.tm_min && tm.sec == g.tm_sec;
 		bad += !same;
+		uint64_t back = 0;
+		bad += !vrtc_tm_to_epoch(&tm, &back) || back != t;
 	}
 	CHECK_EQ(bad, 0);
+	tm = (struct vrtc_tm){.year = 2023, .mon = 2, .mday = 30};
+	CHECK(!vrtc_tm_to_epoch(&tm, &(uint64_t){0})); /* caught by the table: 30 > 29 */
+	tm = (struct vrtc_tm){.year = 1969, .mon = 12, .mday = 31};
+	CHECK(!vrtc_tm_to_epoch(&tm, &(uint64_t){0}));
 }
 
 static void test_bcd_24h(void)

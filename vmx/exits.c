@@ -36,8 +36,21 @@
 #define CPUID_6_ECX_APERFMPERF BIT(0)
 #define CPUID_6_ECX_EPB	       BIT(3)
 #define CPUID_7_EBX_INVPCID    BIT(10)
-#define CPUID_D1_EAX_XSAVES    BIT(3)
-#define CPUID_81_EDX_RDTSCP    BIT(27)
+#define CPUID_7_EBX_PQM	       BIT(12)
+#define CPUID_7_EBX_PQE	       BIT(15)
+#define CPUID_7_EBX_PT	       BIT(25)
+#define CPUID_7_ECX_WAITPKG    BIT(5)
+/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD */
+#define CPUID_7_EDX_SPEC_MSRS (GENMASK(31, 26))
+#define CPUID_1_ECX_EST	      BIT(7)
+#define CPUID_1_ECX_TM2	      BIT(8)
+#define CPUID_1_ECX_PDCM      BIT(15)
+#define CPUID_1_EDX_ACPI      BIT(22)
+#define CPUID_1_EDX_TM	      BIT(29)
+#define TOPO_LEVEL_SMT	      1
+#define TOPO_LEVEL_CORE	      2
+#define CPUID_D1_EAX_XSAVES   BIT(3)
+#define CPUID_81_EDX_RDTSCP   BIT(27)
 
 enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e)
 {
@@ -143,6 +156,9 @@ static void cpuid_adjust_1(struct vcpu *vcpu, struct cpuid_regs *r)
 	 * program (EPT sets the memory types); no machine-check banks (the
 	 * host owns machine checks) */
 	r->edx &= ~(uint32_t)(CPUID_1_EDX_MTRR | CPUID_1_EDX_MCE | CPUID_1_EDX_MCA);
+	/* thermal and power-management MSRs, perf capabilities: not emulated */
+	r->ecx &= ~(uint32_t)(CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_PDCM);
+	r->edx &= ~(uint32_t)(CPUID_1_EDX_ACPI | CPUID_1_EDX_TM);
 	if (!vplatform_has_lapic(vcpu->guest))
 		r->edx &= ~(uint32_t)CPUID_1_EDX_APIC;
 	else /* the virtual LAPIC models both (core/vplatform.c) */
@@ -152,12 +168,60 @@ static void cpuid_adjust_1(struct vcpu *vcpu, struct cpuid_regs *r)
 		 ((vcpu->guest->vcpu_count & 0xff) << 16);
 }
 
-/* IA32_TSC_ADJUST is not emulated; INVPCID only when VMX lets the guest run it. */
+/* Only what the guest can use: IA32_TSC_ADJUST, resource monitoring and
+ * allocation (PQM/PQE), processor trace and the speculation-control MSRs
+ * (SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH/CORE_CAPABILITIES) are not
+ * virtualised, so their MSRs would #GP - which Linux reports as an
+ * "unchecked MSR access error" WARNING.  UMWAIT/TPAUSE need a VM-execution
+ * control we do not set (#UD otherwise); INVPCID only when VMX lets the
+ * guest run it. */
 static void cpuid_adjust_7(struct cpuid_regs *r)
 {
-	r->ebx &= ~(uint32_t)CPUID_7_EBX_TSC_ADJ;
+	r->ebx &=
+	    ~(uint32_t)(CPUID_7_EBX_TSC_ADJ | CPUID_7_EBX_PQM | CPUID_7_EBX_PQE | CPUID_7_EBX_PT);
+	r->ecx &= ~(uint32_t)CPUID_7_ECX_WAITPKG;
+	r->edx &= ~(uint32_t)CPUID_7_EDX_SPEC_MSRS;
 	if (!(vmx_ctrls.proc2 & PROC2_INVPCID))
 		r->ebx &= ~(uint32_t)CPUID_7_EBX_INVPCID;
+}
+
+/* Bits needed to number n items (ceil(log2(n))). */
+static uint32_t topo_bits(uint32_t n)
+{
+	uint32_t b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
+
+/*
+ * The guest's topology, not the host's: one package whose cores are the
+ * guest's vCPUs, one thread each, x2APIC ID = vCPU index (the vLAPIC's
+ * ID).  Leaves 0xb and 0x1f (SDM Vol. 2 CPUID, "Extended Topology"): the
+ * SMT level, then the core level, then the invalid level; EDX is the
+ * x2APIC ID at every sub-leaf.  Leaf 4: cores per package and threads
+ * sharing each cache, which Linux also reads for its topology.
+ */
+static void cpuid_topology(const struct vcpu *vcpu, uint32_t leaf, uint32_t sub,
+			   struct cpuid_regs *r)
+{
+	uint32_t n = vcpu->guest->vcpu_count;
+
+	if (leaf == 4) {
+		if (!(r->eax & GENMASK(4, 0))) /* no cache at this sub-leaf */
+			return;
+		r->eax = (r->eax & GENMASK(13, 0)) | ((n - 1) << 26);
+		return;
+	}
+	if (sub == 0)
+		*r = (struct cpuid_regs){.eax = 0, .ebx = 1, .ecx = (TOPO_LEVEL_SMT << 8)};
+	else if (sub == 1)
+		*r = (struct cpuid_regs){
+		    .eax = topo_bits(n), .ebx = n, .ecx = (TOPO_LEVEL_CORE << 8) | 1};
+	else
+		*r = (struct cpuid_regs){.ecx = sub & 0xff};
+	r->edx = vcpu->index;
 }
 
 /* Leaves 0x15 (TSC/crystal ratio) and 0x16 (frequencies in MHz) say what
@@ -203,6 +267,8 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 		cpuid_adjust_7(&r);
 	else if (leaf == 0x15 || leaf == 0x16)
 		cpuid_tsc_leaf(leaf, &r);
+	else if ((leaf == 4 || leaf == 0xb || leaf == 0x1f) && cpuid(0, 0).eax >= leaf)
+		cpuid_topology(vcpu, leaf, sub, &r);
 	else if (leaf == 0xa) /* no virtual PMU */
 		r = (struct cpuid_regs){0};
 	else if (leaf == 6) /* APERF/MPERF and ENERGY_PERF_BIAS MSRs are not emulated */

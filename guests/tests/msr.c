@@ -25,6 +25,8 @@
 #define FC_VMX_IN_SMX		 BIT(1)
 #define FC_VMX_OUTSIDE_SMX	 BIT(2)
 #define APIC_BASE_X2APIC	 BIT(10)
+#define MSR_X2APIC_ID		 0x802
+#define CPUID_1_ECX_X2APIC_BIT	 BIT(21)
 #define EFER_RESERVED_12	 BIT(12)
 #define EFER_RESERVED_1		 BIT(1)
 
@@ -99,6 +101,27 @@ static void check_tsc(void)
 	       (unsigned long long)m, (unsigned long long)a, (unsigned long long)b);
 }
 
+/* The partition's LAPIC offers x2APIC mode (CPUID.1:ECX[21]): enabling it
+ * works and its ID MSR answers; going back to xAPIC directly is an invalid
+ * transition (SDM Vol. 3A 11.12.5) and must #GP.  Without the CPUID bit,
+ * EXTD is reserved and must not take. */
+static void check_x2apic(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE), id = ~0ULL;
+
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC_BIT)) {
+		check_refused(MSR_IA32_APIC_BASE, APIC_BASE_X2APIC, "msr-apic-base-x2apic");
+		return;
+	}
+	expect_fault(wrmsr_safe(MSR_IA32_APIC_BASE, base | APIC_BASE_X2APIC), NO_FAULT,
+		     "msr-apic-base-x2apic-enable");
+	expect(rdmsr_safe(MSR_X2APIC_ID, &id) == NO_FAULT && id == 0, "msr-x2apic-id",
+	       "x2APIC ID MSR 0x802 reads 0x%llx, expected 0 (the boot vCPU)",
+	       (unsigned long long)id);
+	expect_fault(wrmsr_safe(MSR_IA32_APIC_BASE, base), VEC_GP,
+		     "msr-apic-base-x2apic-to-xapic-gp");
+}
+
 void guest_main(void)
 {
 	uint64_t v;
@@ -106,7 +129,7 @@ void guest_main(void)
 	check_feature_control();
 	check_vmx_msrs();
 	check_refused(MSR_IA32_APIC_BASE, 0x10000, "msr-apic-base-move-refused");
-	check_refused(MSR_IA32_APIC_BASE, APIC_BASE_X2APIC, "msr-apic-base-x2apic-refused");
+	check_x2apic();
 	expect_fault(wrmsr_safe(MSR_EFER, rdmsr(MSR_EFER) | EFER_RESERVED_12), VEC_GP,
 		     "msr-efer-reserved-bit12-gp");
 	expect_fault(wrmsr_safe(MSR_EFER, rdmsr(MSR_EFER) | EFER_RESERVED_1), VEC_GP,

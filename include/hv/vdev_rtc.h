@@ -112,4 +112,8 @@ void vrtc_time(const struct vrtc *rtc, vdev_time_ns now, struct vrtc_tm *tm);
 /* vrtc_epoch_to_tm - seconds since 1970-01-01 UTC to a broken-down time. */
 void vrtc_epoch_to_tm(uint64_t secs, struct vrtc_tm *tm);
 
+/* vrtc_tm_to_epoch - the inverse (wday ignored); false when a field is out
+ * of range or the date is before 1970. */
+bool vrtc_tm_to_epoch(const struct vrtc_tm *tm, uint64_t *secs);
+
 #endif
