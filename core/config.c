@@ -448,6 +448,47 @@ static void check_total_memory(struct parser *p)
 		       need, have, first_over->name);
 }
 
+uint32_t config_vcpu_cpu(const struct config_guest *g, uint32_t index)
+{
+	uint32_t want, seen = 0;
+
+	if (!g->cpu_count)
+		return CONFIG_MAX_CPUS;
+	want = index % g->cpu_count;
+	for (uint32_t cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {
+		if (!(g->cpus[cpu / 64] & (1ULL << (cpu % 64))))
+			continue;
+		if (seen++ == want)
+			return cpu;
+	}
+	return CONFIG_MAX_CPUS;
+}
+
+/* A shared CPU's run queue holds at most CONFIG_MAX_VCPUS_PER_CPU vCPUs:
+ * name the guest whose vCPU is the first one too many, once per cpu. */
+static void check_vcpus_per_cpu(struct parser *p)
+{
+	static uint8_t load[CONFIG_MAX_CPUS];
+	const struct hv_config *cfg = p->cfg;
+
+	memset(load, 0, sizeof(load));
+	for (uint32_t i = 0; i < cfg->guest_count; i++) {
+		const struct config_guest *g = &cfg->guests[i];
+
+		for (uint32_t n = 0; n < g->vcpus && g->cpu_count; n++) {
+			uint32_t cpu = config_vcpu_cpu(g, n);
+
+			if (cpu >= CONFIG_MAX_CPUS || load[cpu] > CONFIG_MAX_VCPUS_PER_CPU)
+				continue;
+			if (++load[cpu] > CONFIG_MAX_VCPUS_PER_CPU)
+				config_problem(p, g->line,
+					       "cpu %u would carry more than %u vcpus (guest '%s' "
+					       "adds the %uth)",
+					       cpu, CONFIG_MAX_VCPUS_PER_CPU, g->name, load[cpu]);
+		}
+	}
+}
+
 static void check_whole_file(struct parser *p)
 {
 	struct hv_config *cfg = p->cfg;
@@ -462,6 +503,7 @@ static void check_whole_file(struct parser *p)
 		if (!g->key_line[CONFIG_GKEY_VCPUS])
 			g->vcpus = g->cpu_count;
 	}
+	check_vcpus_per_cpu(p);
 	check_total_memory(p);
 }
 
@@ -472,6 +514,7 @@ static void init_config(struct hv_config *cfg)
 	cfg->hv.console_baud = 115200;
 	cfg->hv.when_idle = CONFIG_IDLE_POWEROFF;
 	cfg->hv.loglevel = LOG_INFO;
+	cfg->hv.slice_ns = CONFIG_SLICE_DEFAULT_NS;
 }
 
 int config_parse(const char *text, size_t len, const char *filename, const struct config_env *env,

@@ -102,6 +102,12 @@ static void describe_hypervisor(const struct config_hypervisor *hv,
 		 console_name(hv->console_port, port, sizeof(port)), baud,
 		 (unsigned)hv->when_idle < ARRAY_SIZE(idle) ? idle[hv->when_idle] : "?",
 		 (unsigned)hv->loglevel < ARRAY_SIZE(levels) ? levels[hv->loglevel] : "?");
+	if (hv->slice_ns != CONFIG_SLICE_DEFAULT_NS) {
+		size_t used = strlen(line);
+
+		snprintf(line + used, sizeof(line) - used, "  slice %lluus",
+			 (unsigned long long)(hv->slice_ns / 1000));
+	}
 	print(ctx, line);
 }
 

@@ -76,6 +76,37 @@ bool config_parse_size(const char *s, size_t len, uint64_t *out)
 	return false;
 }
 
+bool config_parse_duration(const char *s, size_t len, uint64_t *out)
+{
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} units[] = {
+	    {.name = "ns", .mult = 1},
+	    {.name = "us", .mult = 1000},
+	    {.name = "ms", .mult = 1000000},
+	    {.name = "s", .mult = 1000000000},
+	};
+	size_t n = 0;
+	struct span suffix;
+	uint64_t num;
+
+	while (n < len && is_digit(s[n]))
+		n++;
+	suffix = (struct span){s + n, len - n};
+	if (n == 0 || !parse_u64(s, n, &num))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!span_ieq(suffix, units[i].name))
+			continue;
+		if (num > UINT64_MAX / units[i].mult)
+			return false;
+		*out = num * units[i].mult;
+		return true;
+	}
+	return false;
+}
+
 /* A number for key in [lo, hi]; reports and returns false otherwise. */
 static bool get_number(struct parser *p, const char *key, struct span v, uint64_t lo, uint64_t hi,
 		       uint64_t *out)
@@ -456,6 +487,25 @@ static void set_max_restarts(struct parser *p, struct span v)
 		p->guest->max_restarts = (uint32_t)n;
 }
 
+/* The base time slice of shared CPUs (docs/scheduler.md). */
+static void set_slice(struct parser *p, struct span v)
+{
+	char q[QUOTE_MAX + 4];
+	uint64_t ns;
+
+	if (!config_parse_duration(v.s, v.n, &ns)) {
+		config_problem(p, p->line, "bad slice '%s': expected a time such as 3ms or 500us",
+			       config_quote(q, v));
+		return;
+	}
+	if (ns < CONFIG_SLICE_MIN_NS || ns > CONFIG_SLICE_MAX_NS) {
+		config_problem(p, p->line, "slice must be between 100us and 100ms, not '%s'",
+			       config_quote(q, v));
+		return;
+	}
+	p->cfg->hv.slice_ns = ns;
+}
+
 /* Designated by index, so the tables follow enum config_hv_key/config_guest_key. */
 #define KEY(idx, key, setter, flag_bits)                                                           \
 	[idx] = {.name = key, .index = idx, .flags = flag_bits, .set = setter}
@@ -464,6 +514,7 @@ const struct key_desc config_hv_keys[CONFIG_HKEY_COUNT] = {
     KEY(CONFIG_HKEY_CONSOLE, "console", set_console, 0),
     KEY(CONFIG_HKEY_WHEN_IDLE, "when_idle", set_when_idle, 0),
     KEY(CONFIG_HKEY_LOG, "log", set_log, 0),
+    KEY(CONFIG_HKEY_SLICE, "slice", set_slice, 0),
 };
 
 const struct key_desc config_guest_keys[CONFIG_GKEY_COUNT] = {

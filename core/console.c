@@ -258,6 +258,27 @@ static const char *op_exit_name(void *ctx, uint32_t reason)
 	return strcmp(name, "unknown") == 0 ? NULL : name;
 }
 
+/* Per vCPU: where it runs, its exits and, on a shared CPU, its share
+ * (core/sched.c). */
+static bool op_vcpu_line(void *ctx, uint32_t idx, uint32_t i, char *buf, size_t len)
+{
+	struct guest *g = mon_guest_at(idx);
+	uint64_t exits = 0;
+	char sched[96];
+	const struct vcpu *v;
+
+	(void)ctx;
+	if (!g || i >= g->vcpu_count)
+		return false;
+	v = &g->vcpus[i];
+	for (uint32_t r = 0; r < GUEST_EXIT_COUNTERS; r++)
+		exits += v->exits[r];
+	sched_format_stats(v, sched, sizeof(sched));
+	snprintf(buf, len, "vcpu %u (cpu %u): %llu exits; %s", i, v->pcpu,
+		 (unsigned long long)exits, sched);
+	return true;
+}
+
 static const char *op_poweroff(void *ctx)
 {
 	(void)ctx;
@@ -280,6 +301,7 @@ static const struct monitor_ops mon_ops = {
     .restart = op_restart,
     .exit_counts = op_exit_counts,
     .exit_name = op_exit_name,
+    .vcpu_line = op_vcpu_line,
     .poweroff = op_poweroff,
     .reboot = op_reboot,
 };

@@ -28,7 +28,7 @@ static void guest_vstop(struct guest *g, enum guest_stop_kind kind, const char *
 	guest_console_flush(g);
 	pr_info("guest %s: stopped: %s\n", g->name, g->stop_reason);
 	for (uint32_t i = 0; i < g->vcpu_count; i++)
-		sched_kick(g->vcpus[i].pcpu);
+		sched_kick_vcpu(&g->vcpus[i]);
 }
 
 void guest_stop(struct guest *g, const char *fmt, ...)

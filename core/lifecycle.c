@@ -22,6 +22,7 @@
 #include <hv/guest.h>
 #include <hv/lib.h>
 #include <hv/printk.h>
+#include <hv/runq.h>
 #include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include "vmx/exits.h"
@@ -42,6 +43,7 @@ static void guest_report_exits(const struct guest *g)
 {
 	char buf[256];
 	size_t used = 0;
+	uint64_t shared_cpus = 0;
 
 	buf[0] = '\0';
 	for (uint32_t r = 0; r < GUEST_EXIT_COUNTERS && used < sizeof(buf); r++) {
@@ -52,6 +54,16 @@ static void guest_report_exits(const struct guest *g)
 				     vmx_exit_lookup(r).name, (unsigned long long)g->exits[r]);
 	}
 	pr_info("guest %s: exits: %s\n", g->name, used ? buf : "none");
+	for (uint32_t i = 0; i < g->vcpu_count; i++) {
+		if (!g->vcpus[i].sched.shared)
+			continue;
+		sched_format_stats(&g->vcpus[i], buf, sizeof(buf));
+		pr_info("guest %s: vcpu %u (cpu %u): %s\n", g->name, i, g->vcpus[i].pcpu, buf);
+		shared_cpus |= BIT(g->vcpus[i].pcpu % 64);
+	}
+	for (uint32_t cpu = 0; cpu < 64; cpu++)
+		if (shared_cpus & BIT(cpu))
+			sched_report_cpu(cpu);
 }
 
 /* Hand every vCPU of g to its CPU (from_boot_cpu: vCPU 0 is already on
@@ -75,6 +87,10 @@ void part_start_all(void)
 {
 	char cpus[64];
 
+	if (sched_prepare()) {
+		pr_err("no guest started: the shared cpus cannot be set up\n");
+		return;
+	}
 	/* counted before any vCPU can end, so the count cannot reach 0 early */
 	guests_alive = guest_count;
 	for (uint32_t i = 0; i < guest_count; i++) {
@@ -178,7 +194,10 @@ static bool part_vcpu_wait_start(struct vcpu *v)
 			return true;
 		case VPLATFORM_START_WAIT:
 		default:
-			cpu_sti_hlt();
+			if (v->sched.shared)
+				sched_block(v, RUNQ_NEVER); /* not runnable until its SIPI */
+			else
+				cpu_sti_hlt();
 			break;
 		}
 	}

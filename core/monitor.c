@@ -194,6 +194,13 @@ static bool mon_stats(struct monitor *m, const struct mon_cmd *c, uint32_t idx)
 		PRINT(m, "  %3u %-32s %12llu\n", r, why ? why : "(unnamed)",
 		      (unsigned long long)counts[r]);
 	}
+	for (uint32_t i = 0; ops->vcpu_line; i++) {
+		char line[MONITOR_LINE_MAX * 2];
+
+		if (!ops->vcpu_line(ops->ctx, idx, i, line, sizeof(line)))
+			break;
+		PRINT(m, "  %s\n", line);
+	}
 	return true;
 }
 

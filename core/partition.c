@@ -17,6 +17,7 @@
 #include <hv/mm.h>
 #include <hv/power.h>
 #include <hv/printk.h>
+#include <hv/runq.h>
 #include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include "vmx/vmcs_setup.h"
@@ -42,24 +43,49 @@ __printf(2, 3) static int part_fail(const struct config_guest *c, const char *fm
 	return -1;
 }
 
-/* One vCPU per listed CPU, in CPU order; every CPU must be up with VT-x. */
-static int part_place_vcpus(struct guest *g, const struct config_guest *c)
+/* vCPUs already placed on cpu by the guests built before g. */
+static uint32_t part_cpu_load(const struct guest *g, uint32_t cpu)
 {
 	uint32_t n = 0;
 
-	if (c->shared || c->vcpus != c->cpu_count)
-		return part_fail(c, "shared cpus and vcpus != cpus are not supported yet");
-	for (uint32_t cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {
-		if (!(c->cpus[cpu / 64] & BIT(cpu % 64)))
-			continue;
+	for (const struct guest *o = guests; o < g; o++)
+		for (uint32_t i = 0; i < o->vcpu_count; i++)
+			n += o->vcpus[i].pcpu == cpu;
+	return n;
+}
+
+/*
+ * vCPU i on the i-th listed CPU, modulo their count (vcpus = N, default one
+ * per CPU).  Every CPU must be up with VT-x; a CPU carries at most
+ * RUNQ_MAX_ENTITIES vCPUs, and one that would carry several needs the
+ * VMX-preemption timer for its time slices.  hv.cfg's check already made
+ * sure that only guests saying shared = yes share a CPU.
+ */
+static int part_place_vcpus(struct guest *g, const struct config_guest *c)
+{
+	uint32_t count = c->vcpus ? c->vcpus : c->cpu_count;
+
+	if (!c->cpu_count)
+		return part_fail(c, "no cpus");
+	if (count > GUEST_MAX_VCPUS)
+		return part_fail(c, "%u vcpus, at most %u", count, GUEST_MAX_VCPUS);
+	for (uint32_t n = 0; n < count; n++) {
+		uint32_t cpu = config_vcpu_cpu(c, n), load;
+
 		if (cpu >= HV_MAX_CPUS || !percpu[cpu].online || !percpu[cpu].vmx_on)
 			return part_fail(c, "cpu %u is not online with VT-x", cpu);
-		if (n == GUEST_MAX_VCPUS)
-			return part_fail(c, "more than %u vcpus", GUEST_MAX_VCPUS);
 		g->vcpus[n] = (struct vcpu){.guest = g, .index = n, .pcpu = cpu};
-		n++;
+		g->vcpu_count = n + 1;
+		load = part_cpu_load(g + 1, cpu);
+		if (load > RUNQ_MAX_ENTITIES)
+			return part_fail(c, "cpu %u: %u vcpus, at most %u", cpu, load,
+					 RUNQ_MAX_ENTITIES);
+		if (load > 1 && !vcpu_arch_can_preempt())
+			return part_fail(c,
+					 "cpu %u would be shared, but VT-x offers no "
+					 "VMX-preemption timer for time slices",
+					 cpu);
 	}
-	g->vcpu_count = n;
 	return 0;
 }
 
@@ -246,6 +272,8 @@ static int part_create(struct guest *g, const struct config_guest *c, uint32_t i
 uint32_t part_create_all(const struct hv_config *cfg)
 {
 	uint32_t built = 0;
+
+	sched_set_slice(cfg->hv.slice_ns);
 
 	for (uint32_t i = 0; i < cfg->guest_count; i++)
 		if (!part_create(&guests[built], &cfg->guests[i], built))

@@ -48,7 +48,7 @@ static void vp_kick(struct vplatform *vp)
 			continue;
 		/* once per transition: the vCPU clears the flag before it looks */
 		v->irq_pending = true;
-		sched_kick(v->pcpu);
+		sched_kick_vcpu(v);
 	}
 }
 
@@ -62,7 +62,7 @@ static void vp_ipi(void *ctx, const struct vlapic_ipi *ipi)
 	 * at vplatform_vcpu_start() again once woken (rare: boot, CPU hotplug) */
 	if (ipi->mode == VLAPIC_IPI_INIT || ipi->mode == VLAPIC_IPI_STARTUP)
 		for (uint32_t i = 0; i < vp->g->vcpu_count; i++)
-			sched_kick(vp->g->vcpus[i].pcpu);
+			sched_kick_vcpu(&vp->g->vcpus[i]);
 }
 
 /* An IOAPIC message onto the "APIC bus": the same routing as an IPI. */
@@ -531,6 +531,22 @@ void vplatform_arm_timer(struct vcpu *vcpu)
 	lapic_write(APIC_LVT_TIMER, VPLATFORM_TIMER_VEC);
 	lapic_write(APIC_TIMER_DCR, APIC_TIMER_DIV_1);
 	lapic_write(APIC_TIMER_ICR, ticks ? (uint32_t)ticks : 1);
+}
+
+uint64_t vplatform_next_event_ns(struct vcpu *vcpu)
+{
+	struct vplatform *vp = vcpu->guest->vp;
+	vdev_time_ns now, d;
+
+	if (!vp)
+		return UINT64_MAX;
+	spin_lock(&vp->lock);
+	now = vplatform_now(vp);
+	d = vp_deadline_locked(vp, now);
+	spin_unlock(&vp->lock);
+	if (d == VDEV_NEVER)
+		return UINT64_MAX;
+	return d <= now ? 0 : d - now;
 }
 
 /* The timer only ends HLT or makes a running guest exit; the models are

@@ -83,6 +83,8 @@ run:
 # `make bench`: VM-exit round trips (CPUID, VMCALL, port I/O, MSR read/write,
 # emulated MMIO) timed by the guest guests/tests/h10_bench.c in Bochs (case
 # [bochs-bench]); prints its "BENCH <op>: min N median N" lines (guest TSC ticks).
+# Then the cost of switching between two vCPUs sharing one CPU, measured by
+# the hypervisor in [bochs-guests-shared] (docs/scheduler.md).
 # Then the Linux figures (cases of test-qemu/bench-cases.txt, not run by
 # `make test`; about 10 minutes): boot time and exits per second idle and
 # busy, "BENCH linux ..." lines from test-qemu/bench-linux.sh, printed even
@@ -91,6 +93,9 @@ run:
 bench: all iso guests guest-kernel
 	BUILD=$(BUILD) test-qemu/run.sh bochs-bench
 	@sed -n 's/^bench: BENCH //p' $(BUILD)/test-qemu/bochs-bench/serial.txt
+	BUILD=$(BUILD) test-qemu/run.sh bochs-guests-shared
+	@sed -n 's/^hv: cpu [0-9]*: context switch min \([0-9]*\) median \([0-9]*\) tsc ticks.*/ctxswitch: min \1 median \2 (host TSC ticks, vCPU to vCPU on one CPU)/p' \
+	    $(BUILD)/test-qemu/bochs-guests-shared/serial.txt | head -n 1
 	CASES_FILE=test-qemu/bench-cases.txt BUILD=$(BUILD) test-qemu/run.sh 'bochs-bench-linux*'; \
 	rc=$$?; test-qemu/bench-linux.sh $(BUILD)/test-qemu/bochs-bench-linux-boot/serial.txt \
 		$(BUILD)/test-qemu/bochs-bench-linux/serial.txt && exit $$rc

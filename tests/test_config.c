@@ -277,6 +277,54 @@ static void test_console_and_log(void)
 	CHECK_EQ(cfg.hv.when_idle, CONFIG_IDLE_POWEROFF);
 }
 
+static void test_vcpu_placement(void)
+{
+	CHECK_EQ(parse_env("[guest a]\nkernel = k\nmemory = 1M\ncpus = 1,3-4\nvcpus = 5\n", NULL),
+		 0);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 0), 1);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 1), 3);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 2), 4);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 3), 1);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 4), 3);
+	CHECK_EQ(parse_env("[guest a]\nkernel = k\nmemory = 1M\ncpus = 2\nvcpus = 2\n", NULL), 0);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 0), 2);
+	CHECK_EQ(config_vcpu_cpu(&cfg.guests[0], 1), 2);
+	/* 16 vCPUs per CPU at most, counted over every guest sharing it */
+	CHECK_EQ(
+	    parse_env("[guest a]\nkernel = k\nmemory = 1M\ncpus = 0\nshared = yes\nvcpus = 16\n",
+		      NULL),
+	    0);
+	EXPECT("[guest a]\nkernel = k\nmemory = 1M\ncpus = 0\nshared = yes\nvcpus = 10\n"
+	       "[guest b]\nkernel = k\nmemory = 1M\ncpus = 0-1\nshared = yes\nvcpus = 14\n",
+	       "7: cpu 0 would carry more than 16 vcpus (guest 'b' adds the 17th)");
+}
+
+static void test_slice(void)
+{
+	uint64_t ns;
+
+	CHECK_EQ(parse_env(GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, CONFIG_SLICE_DEFAULT_NS);
+	CHECK_EQ(parse_env("[hypervisor]\nslice = 5ms\n" GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, 5000000);
+	CHECK_EQ(parse_env("[hypervisor]\nslice = 100us\n" GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, 100000);
+	CHECK_EQ(parse_env("[hypervisor]\nslice = 100ms\n" GUEST_A, NULL), 0);
+	CHECK_EQ(cfg.hv.slice_ns, 100000000);
+	CHECK(config_parse_duration("250000ns", 8, &ns) && ns == 250000);
+	CHECK(config_parse_duration("2s", 2, &ns) && ns == 2000000000ULL);
+	CHECK(config_parse_duration("3MS", 3, &ns) && ns == 3000000);
+	CHECK(!config_parse_duration("3", 1, &ns));
+	CHECK(!config_parse_duration("ms", 2, &ns));
+	CHECK(!config_parse_duration("3 ms", 4, &ns));
+	CHECK(!config_parse_duration("99999999999999999999s", 21, &ns));
+	CHECK(!config_parse_duration("18446744073709552s", 18, &ns));
+	EXPECT("[hypervisor]\nslice = 3\n" GUEST_A,
+	       "2: bad slice '3': expected a time such as 3ms or 500us");
+	EXPECT("[hypervisor]\nslice = 99us\n" GUEST_A,
+	       "2: slice must be between 100us and 100ms, not '99us'");
+}
+
 static void test_shared_cpus(void)
 {
 	CHECK_EQ(parse_env(GUEST_A "[guest b]\nkernel = k\ncpus = 1-2\nmemory = 1M\nshared = yes\n"
@@ -677,6 +725,8 @@ int main(void)
 	RUN(test_cpu_lists);
 	RUN(test_sizes);
 	RUN(test_console_and_log);
+	RUN(test_slice);
+	RUN(test_vcpu_placement);
 	RUN(test_shared_cpus);
 	RUN(test_machine_fits);
 	RUN(test_format);

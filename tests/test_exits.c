@@ -21,6 +21,7 @@ STUB(exit_unexpected)
 STUB(exit_nmi_exception)
 STUB(exit_external_intr)
 STUB(exit_triple_fault)
+STUB(exit_preempt_timer)
 STUB(exit_window)
 STUB(exit_cpuid)
 STUB(exit_hlt)
@@ -76,6 +77,7 @@ static void test_handled_reasons(void)
 	CHECK(vmx_exit_lookup(VMX_EXIT_HLT).handle == exit_hlt);
 	CHECK(vmx_exit_lookup(VMX_EXIT_VMCALL).handle == exit_vmcall);
 	CHECK(vmx_exit_lookup(VMX_EXIT_TRIPLE_FAULT).handle == exit_triple_fault);
+	CHECK(vmx_exit_lookup(VMX_EXIT_PREEMPT_TIMER).handle == exit_preempt_timer);
 	CHECK(vmx_exit_lookup(VMX_EXIT_EPT_VIOLATION).handle == exit_ept_violation);
 	CHECK(vmx_exit_lookup(VMX_EXIT_EXTERNAL_INTR).handle == exit_external_intr);
 	CHECK(vmx_exit_lookup(VMX_EXIT_INTR_WINDOW).handle == exit_window);

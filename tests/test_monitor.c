@@ -103,6 +103,16 @@ static const char *fake_exit_name(void *ctx, uint32_t reason)
 	return reason < 4 ? names[reason] : NULL;
 }
 
+/* guest 0 has two vCPUs, the others none (the line op is optional) */
+static bool fake_vcpu_line(void *ctx, uint32_t idx, uint32_t i, char *buf, size_t len)
+{
+	(void)ctx;
+	if (idx != 0 || i >= 2)
+		return false;
+	snprintf(buf, len, "vcpu %u (cpu %u): run %u ms", i, i + 1, 10 * (i + 1));
+	return true;
+}
+
 static const char *fake_poweroff(void *ctx)
 {
 	(void)ctx;
@@ -242,6 +252,22 @@ static void test_stats(void)
 	setup(2);
 	CHECK(monitor_exec(&mon, "stats linux-b"));
 	CHECK_STREQ(out, "linux-b: 0 exits since start\n");
+
+	/* per-vCPU lines after the exit counts, when the op is there */
+	{
+		struct monitor_ops with_vcpus = fake_ops;
+
+		setup(2);
+		with_vcpus.vcpu_line = fake_vcpu_line;
+		monitor_init(&mon, &with_vcpus);
+		CHECK(monitor_exec(&mon, "stats linux-a"));
+		CHECK(strstr(out, "  vcpu 0 (cpu 1): run 10 ms\n  vcpu 1 (cpu 2): run 20 ms\n") !=
+		      NULL);
+		setup(2);
+		monitor_init(&mon, &with_vcpus);
+		CHECK(monitor_exec(&mon, "stats linux-b"));
+		CHECK(strstr(out, "vcpu") == NULL);
+	}
 
 	setup(2);
 	fail_with = "no counters yet";

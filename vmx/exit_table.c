@@ -60,7 +60,7 @@ static const struct exit_entry exit_table[VMX_EXIT_REASON_MAX] = {
     E(EPT_MISCONFIG, NULL, "EPT misconfiguration"),
     E(INVEPT, exit_vmx_insn, "INVEPT"),
     E(RDTSCP, NULL, "RDTSCP"),
-    E(PREEMPT_TIMER, NULL, "VMX-preemption timer expired"),
+    E(PREEMPT_TIMER, exit_preempt_timer, "VMX-preemption timer expired"),
     E(INVVPID, exit_vmx_insn, "INVVPID"),
     E(WBINVD, exit_invd, "WBINVD"),
     E(XSETBV, exit_xsetbv, "XSETBV"),

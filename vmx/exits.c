@@ -11,6 +11,7 @@
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/printk.h>
+#include <hv/runq.h>
 #include <hv/vmx.h>
 #include <hv/vplatform.h>
 #include <arch/cpu.h>
@@ -84,6 +85,15 @@ enum exit_action exit_external_intr(struct vcpu *vcpu, const struct exit_info *e
 	(void)vcpu;
 	(void)e;
 	irq_window();
+	return EXIT_RESUME;
+}
+
+/* The slice of a vCPU on a shared CPU ended: vcpu_arch_run hands the CPU
+ * to the scheduler (sched_after_exit), which decides who runs next. */
+enum exit_action exit_preempt_timer(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)e;
+	vcpu->sched.tick = true;
 	return EXIT_RESUME;
 }
 
@@ -295,14 +305,20 @@ static enum exit_action exit_hlt_cli(struct vcpu *vcpu)
 		guest_stop_as(g, GUEST_STOP_POWEROFF, "halted with interrupts disabled");
 		return EXIT_STOP;
 	}
-	while (!guest_is_stopped(g) && !vplatform_vcpu_parked(vcpu) && !vplatform_nmi(vcpu, false))
-		cpu_sti_hlt();
+	while (!guest_is_stopped(g) && !vplatform_vcpu_parked(vcpu) &&
+	       !vplatform_nmi(vcpu, false)) {
+		if (vcpu->sched.shared)
+			sched_block(vcpu, RUNQ_NEVER); /* the CPU's other vCPUs run meanwhile */
+		else
+			cpu_sti_hlt();
+	}
 	__atomic_store_n(&vcpu->cli_halted, false, __ATOMIC_SEQ_CST);
 	/* an NMI is injected after the HLT; a parked vCPU leaves the guest */
 	return vplatform_vcpu_parked(vcpu) ? EXIT_RESUME : EXIT_SKIP;
 }
 
-/* HLT: the physical CPU sleeps until an interrupt is due for this vCPU (a
+/* HLT: on a shared CPU the vCPU blocks in the run queue (core/sched.c);
+ * on a dedicated one the physical CPU sleeps until an interrupt is due for this vCPU (a
  * device model's deadline arms the CPU's timer; another CPU delivering one
  * sets irq_pending and kicks) or the guest is stopped. */
 enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
@@ -314,6 +330,11 @@ enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 		vcpu->irq_pending = false;
 		if (guest_is_stopped(vcpu->guest) || vplatform_intr(vcpu, false) >= 0)
 			break;
+		if (vcpu->sched.shared) {
+			/* yield the CPU until an interrupt or the next model deadline */
+			sched_block(vcpu, vplatform_next_event_ns(vcpu));
+			continue;
+		}
 		vplatform_arm_timer(vcpu);
 		if (!vcpu->irq_pending)
 			cpu_sti_hlt();

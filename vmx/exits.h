@@ -49,6 +49,7 @@ enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_nmi_exception(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_external_intr(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_triple_fault(struct vcpu *vcpu, const struct exit_info *e);
+enum exit_action exit_preempt_timer(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_window(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e);

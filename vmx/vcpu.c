@@ -248,6 +248,8 @@ static void vcpu_prepare_entry(struct vcpu *vcpu)
 	if (want != proc)
 		vmcs_write32(VMCS_CTRL_PROC_BASED, want);
 	vplatform_arm_timer(vcpu);
+	if (vcpu->sched.shared)
+		vcpu_arch_arm_preempt(vcpu);
 }
 
 /* An exit in the middle of delivering an event through the guest IDT (an
@@ -320,8 +322,8 @@ static uint8_t xstate_init[4096] __aligned(64);
  * CPU in its initial state and XCR0 at its power-on value: a guest starts
  * with clean registers and leaves nothing behind for the next one.  In
  * between the guest owns them outright: the host never touches FPU/SSE/AVX
- * (-mgeneral-regs-only) and a vCPU owns its physical CPU, so there is
- * nothing to save or restore on exits.  Also turns on CR4.OSXSAVE on the
+ * (-mgeneral-regs-only), so there is nothing to save or restore on exits
+ * (on a shared CPU, vmx/vcpu_switch.c swaps them between vCPUs).  Also turns on CR4.OSXSAVE on the
  * host side, which XSETBV emulation needs.
  */
 static void vcpu_reset_xstate(void)
@@ -351,6 +353,7 @@ void vcpu_arch_run(struct vcpu *vcpu)
 		return;
 	}
 	a->launched = 0;
+	a->vmcs_loaded = true;
 	vmcs_init_controls(vcpu);
 	vmcs_init_host();
 	vmcs_init_guest(vcpu);
@@ -364,7 +367,9 @@ void vcpu_arch_run(struct vcpu *vcpu)
 	 * non-root operation to wait for its SIPI: core/lifecycle.c) */
 	while (!guest_is_stopped(vcpu->guest) && !vplatform_vcpu_parked(vcpu) &&
 	       vcpu_enter_once(vcpu))
-		;
+		if (vcpu->sched.shared)
+			sched_after_exit(vcpu); /* a shared CPU: maybe another vCPU's turn */
+	a->vmcs_loaded = false;
 	vmclear(a->vmcs_pa);
 	vcpu_reset_xstate();
 }

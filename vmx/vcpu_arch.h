@@ -70,6 +70,7 @@ struct vcpu_arch {
 	uint64_t xcr0;	   /* the guest's XCR0 (validated XSETBV) */
 	uint8_t cr8;	   /* the guest's TPR (MOV to/from CR8 exit: no TPR shadow) */
 	uint32_t skip_len; /* EXIT_SKIP length when the exit has none (MMIO) */
+	bool vmcs_loaded;  /* inside vcpu_arch_run: its VMCS is active on its CPU */
 	struct vcpu_boot boot;
 };
 

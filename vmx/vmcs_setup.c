@@ -29,6 +29,8 @@
 struct vmx_ctrls vmx_ctrls;
 struct vmx_cap_msrs vmx_caps;
 
+#define VMX_MISC_PREEMPT_SHIFT_MASK GENMASK(4, 0) /* SDM A.6 */
+
 extern const char vmx_exit_entry[];
 
 /* Clear optional bits from word unless the CPU forces them (allowed-0). */
@@ -44,7 +46,11 @@ int vmx_setup_controls(char *err, size_t len)
 	vmx_ctrl_read_caps(&vmx_caps);
 	if (vmx_ctrl_negotiate_all(&vmx_caps, c, err, len))
 		return -1;
-	/* no virtual-APIC page, posted-interrupt descriptor or timer yet */
+	/* The preemption timer is per vCPU: only vCPUs on shared CPUs arm it,
+	 * before an entry, when another vCPU waits (vmx/vcpu_switch.c). */
+	c->has_preempt_timer = (c->pin & PIN_PREEMPT_TIMER) != 0;
+	c->preempt_shift = (uint8_t)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPT_SHIFT_MASK);
+	/* no virtual-APIC page or posted-interrupt descriptor yet */
 	c->pin = drop_bits(c->pin, PIN_PREEMPT_TIMER | PIN_POSTED_INTR, vmx_caps.pin);
 	c->proc = drop_bits(c->proc, PROC_TPR_SHADOW, vmx_caps.proc);
 	c->proc2 = drop_bits(

@@ -31,4 +31,8 @@ uint64_t vmx_guest_cr4(uint64_t want);
  * into buf; empty when none of the checks made here fails. */
 void vmx_explain_guest_state(char *buf, size_t len);
 
+/* Before an entry of a vCPU on a shared CPU (vmx/vcpu_switch.c): the
+ * VMX-preemption timer for the end of its slice, or off. */
+void vcpu_arch_arm_preempt(struct vcpu *vcpu);
+
 #endif

@@ -76,6 +76,10 @@ struct vmx_ctrls {
 	uint32_t forced[VMX_CTRL_WORDS];
 	bool has_ept_2m, has_ept_1g, has_ept_ad;
 	bool has_invept_single, has_invvpid_single;
+	/* the VMX-preemption timer may be used (pin-based bit 6 allowed-1); it
+	 * counts down once per 2^preempt_shift TSC ticks (IA32_VMX_MISC[4:0]) */
+	bool has_preempt_timer;
+	uint8_t preempt_shift;
 };
 
 /*

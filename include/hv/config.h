@@ -14,21 +14,27 @@
 #include <hv/compiler.h>
 #include <hv/cpu.h>
 
-#define CONFIG_MAX_GUESTS	32
-#define CONFIG_MAX_MODULES	8	    /* "module =" lines per guest */
-#define CONFIG_MAX_CPUS		HV_MAX_CPUS /* cpu numbers 0..CONFIG_MAX_CPUS-1 */
-#define CONFIG_MAX_VCPUS	HV_MAX_CPUS
-#define CONFIG_NAME_MAX		32   /* guest name, including the terminating NUL */
-#define CONFIG_PATH_MAX		128  /* kernel, initrd and module paths, with NUL */
-#define CONFIG_ARGS_MAX		128  /* a module's string, with NUL */
-#define CONFIG_CMDLINE_MAX	512  /* a guest's command line, with NUL */
-#define CONFIG_LINE_MAX		1024 /* longest line, without its line ending */
-#define CONFIG_MSG_MAX		256  /* longest message handed to the report callback */
-#define CONFIG_MEMORY_MIN	(1 * MiB)
-#define CONFIG_MEMORY_MAX	(1024 * GiB)
-#define CONFIG_WEIGHT_MAX	1000
-#define CONFIG_MAX_RESTARTS_MAX 1000000
-#define CONFIG_CPU_WORDS	((CONFIG_MAX_CPUS + 63) / 64)
+#define CONFIG_MAX_GUESTS  32
+#define CONFIG_MAX_MODULES 8	       /* "module =" lines per guest */
+#define CONFIG_MAX_CPUS	   HV_MAX_CPUS /* cpu numbers 0..CONFIG_MAX_CPUS-1 */
+#define CONFIG_MAX_VCPUS   HV_MAX_CPUS
+#define CONFIG_NAME_MAX	   32	/* guest name, including the terminating NUL */
+#define CONFIG_PATH_MAX	   128	/* kernel, initrd and module paths, with NUL */
+#define CONFIG_ARGS_MAX	   128	/* a module's string, with NUL */
+#define CONFIG_CMDLINE_MAX 512	/* a guest's command line, with NUL */
+#define CONFIG_LINE_MAX	   1024 /* longest line, without its line ending */
+#define CONFIG_MSG_MAX	   256	/* longest message handed to the report callback */
+#define CONFIG_MEMORY_MIN  (1 * MiB)
+#define CONFIG_MEMORY_MAX  (1024 * GiB)
+#define CONFIG_WEIGHT_MAX  1000
+/* [hypervisor] slice: the base time slice of shared CPUs (= runq.h's range) */
+#define CONFIG_SLICE_DEFAULT_NS 3000000ULL
+#define CONFIG_SLICE_MIN_NS	100000ULL
+#define CONFIG_SLICE_MAX_NS	100000000ULL
+/* vCPUs one physical CPU can carry (= runq.h RUNQ_MAX_ENTITIES) */
+#define CONFIG_MAX_VCPUS_PER_CPU 16
+#define CONFIG_MAX_RESTARTS_MAX	 1000000
+#define CONFIG_CPU_WORDS	 ((CONFIG_MAX_CPUS + 63) / 64)
 
 /* What happens to a guest when it powers off or crashes. */
 enum config_action {
@@ -65,6 +71,7 @@ enum config_hv_key {
 	CONFIG_HKEY_CONSOLE,
 	CONFIG_HKEY_WHEN_IDLE,
 	CONFIG_HKEY_LOG,
+	CONFIG_HKEY_SLICE,
 	CONFIG_HKEY_COUNT,
 };
 
@@ -99,6 +106,7 @@ struct config_hypervisor {
 	uint32_t console_baud;	    /* default 115200 */
 	enum config_idle when_idle; /* default poweroff */
 	int loglevel;		    /* enum log_level, default LOG_INFO */
+	uint64_t slice_ns;	    /* base time slice of shared CPUs, default 3 ms */
 	uint32_t line;		    /* line of the [hypervisor] header, 0 = absent */
 	uint32_t key_line[CONFIG_HKEY_COUNT];
 };
@@ -145,6 +153,17 @@ int config_parse(const char *text, size_t len, const char *filename, const struc
  * Returns false on anything else or overflow of 64 bits.
  */
 bool config_parse_size(const char *s, size_t len, uint64_t *out);
+
+/*
+ * config_parse_duration - a time: a decimal number followed by its unit,
+ * ns, us, ms or s ("3ms", "500us").  The number of nanoseconds in *out;
+ * false when the text is not such a time or it does not fit in 64 bits.
+ */
+bool config_parse_duration(const char *s, size_t len, uint64_t *out);
+
+/* The physical CPU of vCPU index of g: the (index mod cpu_count)-th CPU of
+ * g->cpus in CPU order; CONFIG_MAX_CPUS when g lists none. */
+uint32_t config_vcpu_cpu(const struct config_guest *g, uint32_t index);
 
 /* "1-2,4": the cpus in bitmap as a list, written to buf (always terminated). */
 void config_format_cpus(const uint64_t cpus[CONFIG_CPU_WORDS], char *buf, size_t size);

@@ -61,6 +61,35 @@ struct guest_console {
 	uint8_t lcr, ier, scr; /* UART registers read back as written */
 };
 
+/*
+ * A vCPU on a shared physical CPU (core/sched.c): it runs on a host stack
+ * of its own, so its whole life (part_vcpu_run) can be suspended at a VM
+ * exit, a halt or a wait for SIPI and resumed later.  Unused (shared ==
+ * false) on dedicated CPUs.
+ */
+struct vcpu_sched {
+	bool shared;		/* its CPU carries several vCPUs: run queue */
+	volatile bool wake;	/* kicked since its last block (lost wake-up guard) */
+	volatile bool assigned; /* sched_assign asked for a run not started yet */
+	bool live;		/* its host thread exists */
+	bool tick;		/* the last exit was the VMX-preemption timer */
+	uint32_t weight;	/* hv.cfg weight */
+	uint64_t rsp;		/* saved host stack pointer while switched out */
+	uint8_t *stack;		/* HV_STACK_SIZE bytes */
+	uint8_t *xsave;		/* extended state while switched out (64-byte aligned) */
+	uint64_t msr[6];	/* the pass-through MSRs outside the VMCS */
+	uint64_t dr[5];		/* DR0-3, DR6 (the guest owns them: no MOV-DR exits) */
+};
+
+/* Per-vCPU scheduling figures (part_vcpu_stats), ns since its guest started. */
+struct vcpu_sched_stats {
+	bool shared;	    /* false: a dedicated CPU, only run_ns is meaningful */
+	uint64_t run_ns;    /* running (dedicated: uptime) */
+	uint64_t wait_ns;   /* runnable, but another vCPU ran */
+	uint64_t halt_ns;   /* blocked: HLT or waiting for SIPI */
+	uint64_t scheduled; /* times switched in */
+};
+
 struct vcpu {
 	struct guest *guest;
 	uint32_t index; /* 0 = boot vCPU */
@@ -68,6 +97,8 @@ struct vcpu {
 	volatile bool irq_pending;
 	volatile bool cli_halted; /* in HLT with interrupts off: only NMI or INIT wake it */
 	uint64_t exits[GUEST_EXIT_COUNTERS]; /* since the guest last started */
+	struct vcpu_sched sched;
+	struct vcpu_sched_stats sched_last; /* figures of the last ended run */
 	struct vcpu_arch arch;
 };
 
@@ -202,8 +233,36 @@ __noreturn void sched_idle_loop(struct percpu *cpu);
 void sched_assign(struct vcpu *vcpu);
 /* Wake physical CPU cpu_id out of HLT or out of its guest (an IPI). */
 void sched_kick(uint32_t cpu_id);
+/* Something vcpu waits for happened (an interrupt, SIPI, NMI, its guest
+ * stopped): on a shared CPU wake it in the run queue, then kick its CPU
+ * (sched_kick) when that CPU must look.  Any CPU, any context. */
+void sched_kick_vcpu(struct vcpu *vcpu);
 /* Install the wake-up interrupt; on the bootstrap CPU before any sched_assign. */
 void sched_init(void);
+/* Base time slice of shared CPUs in ns (hv.cfg [hypervisor] slice); before
+ * sched_prepare. */
+void sched_set_slice(uint64_t slice_ns);
+/* Once, on the bootstrap CPU, after every guest is built and before any
+ * runs: a run queue, and per vCPU a host stack and a state area, for each
+ * CPU that carries more than one vCPU.  -1 (reported) when out of memory. */
+int sched_prepare(void);
+/* On a shared CPU (vcpu->sched.shared), from vcpu's own thread: */
+/* after a VM exit: give the CPU up if the run queue wants another vCPU */
+void sched_after_exit(struct vcpu *vcpu);
+/* halt until sched_kick_vcpu or for wake_in_ns (RUNQ_NEVER: no deadline);
+ * may return early: callers re-check what they wait for and block again */
+void sched_block(struct vcpu *vcpu, uint64_t wake_in_ns);
+/* TSC value at which the preemption timer must end the running slice, or
+ * 0 when nothing else wants the CPU. */
+uint64_t sched_preempt_tsc(const struct vcpu *vcpu);
+/* The vCPU's figures since its guest last started. */
+void part_vcpu_stats(const struct vcpu *vcpu, struct vcpu_sched_stats *out);
+/* "dedicated" or "run 120 ms, wait 60 ms, halted 3 ms, scheduled 40": into buf. */
+void sched_format_stats(const struct vcpu *vcpu, char *buf, size_t len);
+/* On a shared CPU that switched vCPUs: print "hv: cpu N: context switch min
+ * A median B tsc ticks (C switches)" (from the exit that gave the CPU up to
+ * the next vCPU's state loaded); nothing otherwise. */
+void sched_report_cpu(uint32_t cpu);
 
 /* ---- vmx/vcpu.c: the arch hooks the core calls ---- */
 
@@ -215,5 +274,17 @@ int vcpu_arch_create(struct vcpu *vcpu);
 void vcpu_arch_run(struct vcpu *vcpu);
 /* Prepare the VT-x side of g: I/O and MSR bitmaps (once per guest). */
 int guest_arch_create(struct guest *g);
+/* On a shared CPU, switching vCPUs: save what prev left in the CPU that
+ * its VMCS does not hold (extended state, XCR0, pass-through MSRs, debug
+ * registers), load next's and make next's VMCS current when it has one
+ * loaded.  prev may be NULL (nothing to save). */
+void vcpu_arch_switch(struct vcpu *prev, struct vcpu *next);
+/* A vCPU placed on a shared CPU: allocate its state area.  0, or -1
+ * (reported) when out of memory. */
+int vcpu_arch_share(struct vcpu *vcpu);
+/* Reset vcpu's saved state to the power-on values (a new run). */
+void vcpu_arch_state_reset(struct vcpu *vcpu);
+/* Whether VM entries can arm the VMX-preemption timer (shared CPUs need it). */
+bool vcpu_arch_can_preempt(void);
 
 #endif

@@ -70,6 +70,10 @@ struct monitor_ops {
 	/* A reason's name, or NULL when it has none ("(unnamed)"); the number is
 	 * printed as well. */
 	const char *(*exit_name)(void *ctx, uint32_t reason);
+	/* Optional (NULL: none): line i of the guest's per-vCPU figures for
+	 * stats ("vcpu 0 (cpu 1): run 120 ms, wait 60 ms, ..."); false when the
+	 * guest has no vCPU i. */
+	bool (*vcpu_line)(void *ctx, uint32_t idx, uint32_t i, char *buf, size_t len);
 	/* On success these do not return in the hypervisor; fakes may. */
 	const char *(*poweroff)(void *ctx);
 	const char *(*reboot)(void *ctx);

@@ -135,6 +135,10 @@ bool vplatform_nmi(struct vcpu *vcpu, bool take);
 /* Arm this physical CPU's LAPIC timer at the earliest model deadline (or
  * stop it when there is none).  Interrupts off. */
 void vplatform_arm_timer(struct vcpu *vcpu);
+/* Nanoseconds until the next deadline of vcpu's guest's device models (a
+ * halted vCPU on a shared CPU is woken then, core/sched.c), 0 when due,
+ * UINT64_MAX when none is armed. */
+uint64_t vplatform_next_event_ns(struct vcpu *vcpu);
 
 /* Install the host timer's interrupt handler; once, on the bootstrap CPU. */
 void vplatform_init(void);
