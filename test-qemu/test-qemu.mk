@@ -33,13 +33,22 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability,performance --error-
 
 # What the cases boot: the images, the test guests their "file" lines name
 # (guests/guests.mk), and hvcfg, which `make usb`/`make pxe` media need.
-TEST_QEMU_NEEDS := all iso guests tools guest-kernel
+TEST_QEMU_NEEDS := all iso guests tools guest-kernel guest-kernel-shared
 
 # The stock Debian kernel and busybox initramfs the bochs-linux-* cases boot
 # (tools/fetch-guest-kernel.sh: apt-get download, never installed here).
-.PHONY: guest-kernel
+.PHONY: guest-kernel guest-kernel-shared
 guest-kernel:
 	@OUT=$(abspath $(BUILD))/guest-kernel tools/fetch-guest-kernel.sh
+
+# The same kernel with test-qemu/linux-shared-init as /init ([bochs-linux-shared]):
+# the kernel files are linked from guest-kernel, so nothing is downloaded twice.
+guest-kernel-shared: guest-kernel
+	@mkdir -p $(BUILD)/guest-kernel-shared
+	@for f in vmlinuz vmlinux version; do \
+		[ ! -e $(BUILD)/guest-kernel/$$f ] || ln -f $(BUILD)/guest-kernel/$$f $(BUILD)/guest-kernel-shared/$$f; \
+	done
+	@OUT=$(abspath $(BUILD))/guest-kernel-shared tools/fetch-guest-kernel.sh test-qemu/linux-shared-init
 
 test-qemu: $(TEST_QEMU_NEEDS)
 	BUILD=$(BUILD) test-qemu/run.sh $(CASES)
