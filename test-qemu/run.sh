@@ -44,7 +44,7 @@ load_case()
 	local want=$1 section="" line key val
 	C_NAME=$want C_EMULATOR="" C_FIRMWARE="" C_MEDIUM="" C_CPUS=1 C_MEMORY=512
 	C_TIMEOUT=120 C_CMDLINE="" C_KVM=no C_QUICK=no C_END=poweroff
-	C_EXPECT=() C_REJECT=() C_FILES=() C_SENDS=()
+	C_EXPECT=() C_REJECT=() C_FILES=() C_SENDS=() C_VERIFY=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%$'\r'}
 		case $line in
@@ -75,6 +75,7 @@ load_case()
 		expect) C_EXPECT+=("$val") ;;
 		reject) C_REJECT+=("$val") ;;
 		send) C_SENDS+=("$val") ;;
+		verify) C_VERIFY+=("$val") ;;
 		*)
 			echo "cases.txt: [$section]: unknown key '$key'" >&2
 			return 1
@@ -312,6 +313,23 @@ check_log()
 	done
 	for re in "${C_REJECT[@]}"; do
 		hit=$(grep -m1 -E -- "$re" "$txt") && FAIL_REASONS+=("forbidden line /$re/: $hit")
+	done
+	check_verify "$txt"
+}
+
+# "verify = SCRIPT ARGS": a check that compares lines with each other (what
+# a regex cannot), run as SCRIPT SERIAL.TXT ARGS from the repository root;
+# its output is shown and a non-zero status fails the case.
+check_verify()
+{
+	local txt=$1 v out
+	for v in "${C_VERIFY[@]}"; do
+		# shellcheck disable=SC2086 # ARGS are words
+		if out=$(set -- $v && "$1" "$txt" "${@:2}" 2>&1); then
+			[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/     verify: /'
+		else
+			FAIL_REASONS+=("verify '$v' failed: $(printf '%s' "$out" | tr '\n' ' ')")
+		fi
 	done
 }
 
