@@ -22,9 +22,9 @@
 #include <arch/cpu.h>
 #include "vmx/vmcs_setup.h"
 
-#define GUEST_RAM_ALIGN (2 * MiB)
+#define GUEST_RAM_ALIGN	   (2 * MiB)
 #define GUEST_RAM_ALIGN_1G GiB
-#define MB1_MODS_MAX	CONFIG_MAX_MODULES
+#define MB1_MODS_MAX	   CONFIG_MAX_MODULES
 
 struct guest guests[CONFIG_MAX_GUESTS];
 uint32_t guest_count;
