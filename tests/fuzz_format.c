@@ -19,28 +19,9 @@
 #include "../core/lib/string.c"
 #include "../core/lib/format.c"
 #include "lib_unrename.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Reads the input front to back; zeros once it runs out. */
-struct input {
-	const uint8_t *d;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < bytes; i++) {
-		v = v << 8 | (in->n ? *in->d : 0);
-		if (in->n) {
-			in->d++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 static const char *const lengths[] = {"", "hh", "h", "l", "ll", "z", "t", "j"};
 static const char convs[] = "diuxXocsp%";

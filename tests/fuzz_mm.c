@@ -14,27 +14,9 @@
 
 #include <hv/mm.h>
 #include "test.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *d;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < bytes; i++) {
-		v = v << 8 | (in->n ? *in->d : 0);
-		if (in->n) {
-			in->d++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 /* Addresses mostly in a small window so that entries interact, sometimes anywhere. */
 static uint64_t take_addr(struct input *in)

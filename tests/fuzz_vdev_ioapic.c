@@ -16,37 +16,12 @@
 
 #include <hv/vdev_ioapic.h>
 #include "test.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		fprintf(stderr, __VA_ARGS__);                                                      \
-		fputc('\n', stderr);                                                               \
-		abort();                                                                           \
-	} while (0)
-
 #define LOW_OK	(GENMASK(11, 0) | BIT(13) | BIT(14) | BIT(15) | BIT(16))
 #define HIGH_OK GENMASK(31, 24)
-
-struct input {
-	const uint8_t *d;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < bytes; i++) {
-		v = v << 8 | (in->n ? *in->d : 0);
-		if (in->n) {
-			in->d++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 static struct vioapic io;
 

@@ -15,34 +15,9 @@
 
 #include <hv/vdev_pic.h>
 #include "test.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		fprintf(stderr, __VA_ARGS__);                                                      \
-		fputc('\n', stderr);                                                               \
-		abort();                                                                           \
-	} while (0)
-
-struct input {
-	const uint8_t *d;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < bytes; i++) {
-		v = v << 8 | (in->n ? *in->d : 0);
-		if (in->n) {
-			in->d++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 static struct vpic pic;
 static bool seen_intr;
