@@ -27,8 +27,6 @@
 #include <arch/cpu.h>
 #include "vmx/exits.h"
 
-#define NSEC_PER_SEC_U64 1000000000ULL
-
 static enum config_idle when_idle;
 /* guests that are not stopped for good; the last to stop applies when_idle */
 static volatile uint32_t guests_alive;
@@ -284,10 +282,7 @@ const char *part_state_name(const struct guest *g)
 
 uint64_t part_uptime_ns(const struct guest *g)
 {
-	uint64_t d;
-
-	if (g->state != GUEST_RUNNING || !tsc_hz)
+	if (g->state != GUEST_RUNNING)
 		return 0;
-	d = rdtsc() - g->start_tsc;
-	return (d / tsc_hz) * NSEC_PER_SEC_U64 + (d % tsc_hz) * NSEC_PER_SEC_U64 / tsc_hz;
+	return tsc_to_ns(rdtsc() - g->start_tsc);
 }

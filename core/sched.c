@@ -35,7 +35,6 @@
 #include <arch/cpu.h>
 
 #define SCHED_WAKE_VECTOR 0xf0
-#define NSEC_PER_SEC_U64  1000000000ULL
 #define IDLE_TIMER_MAX_NS 100000000ULL /* re-arm at least every 100 ms: no overflow */
 #define SWITCH_SAMPLES	  64	       /* context-switch costs kept for the median */
 #define THREAD_SAVED_REGS 6	       /* pushed by sched_ctx_switch */
@@ -64,19 +63,6 @@ void sched_ctx_switch(uint64_t *save_rsp, uint64_t new_rsp); /* arch/x86_64/ctx_
 static struct vcpu *volatile cpu_slot[HV_MAX_CPUS];
 static struct sched_cpu sched_cpus[HV_MAX_CPUS];
 static uint64_t slice_ns = RUNQ_SLICE_DEFAULT_NS;
-
-static uint64_t tsc_to_ns(uint64_t t)
-{
-	if (!tsc_hz)
-		return 0;
-	return (t / tsc_hz) * NSEC_PER_SEC_U64 + (t % tsc_hz) * NSEC_PER_SEC_U64 / tsc_hz;
-}
-
-static uint64_t ns_to_tsc(uint64_t ns)
-{
-	return (ns / NSEC_PER_SEC_U64) * tsc_hz +
-	       (ns % NSEC_PER_SEC_U64) * tsc_hz / NSEC_PER_SEC_U64;
-}
 
 static uint64_t sched_now(void)
 {
@@ -334,14 +320,9 @@ static void sched_run(struct sched_cpu *sc, struct vcpu *v)
 /* Nothing runnable: sleep until the next deadline or a kick. */
 static void sched_idle(struct sched_cpu *sc, uint64_t deadline, uint64_t now)
 {
-	if (deadline != RUNQ_NEVER && lapic_timer_hz) {
-		uint64_t d = MIN(deadline > now ? deadline - now : 0, IDLE_TIMER_MAX_NS);
-		uint64_t ticks = d * lapic_timer_hz / NSEC_PER_SEC_U64;
-
-		lapic_write(APIC_LVT_TIMER, SCHED_WAKE_VECTOR);
-		lapic_write(APIC_TIMER_DCR, APIC_TIMER_DIV_1);
-		lapic_write(APIC_TIMER_ICR, ticks ? (uint32_t)ticks : 1);
-	}
+	if (deadline != RUNQ_NEVER)
+		lapic_timer_oneshot(SCHED_WAKE_VECTOR,
+				    MIN(deadline > now ? deadline - now : 0, IDLE_TIMER_MAX_NS));
 	if (!sc->resched && !runq_need_pick(&sc->rq))
 		cpu_sti_hlt();
 	sc->tick = deadline != RUNQ_NEVER && sched_now() >= deadline;

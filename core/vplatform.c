@@ -23,12 +23,7 @@
 
 vdev_time_ns vplatform_now(const struct vplatform *vp)
 {
-	uint64_t d = rdtsc() - vp->tsc0;
-
-	if (!tsc_hz)
-		return 0;
-	/* split so that neither product overflows 64 bits */
-	return (d / tsc_hz) * NSEC_PER_SEC + (d % tsc_hz) * NSEC_PER_SEC / tsc_hz;
+	return tsc_to_ns(rdtsc() - vp->tsc0);
 }
 
 /* ---- interrupt lines and routing (lock held) ---- */
@@ -513,7 +508,6 @@ void vplatform_arm_timer(struct vcpu *vcpu)
 {
 	struct vplatform *vp = vcpu->guest->vp;
 	vdev_time_ns now, d;
-	uint64_t ticks;
 
 	if (!vp || !lapic_timer_hz)
 		return;
@@ -526,11 +520,7 @@ void vplatform_arm_timer(struct vcpu *vcpu)
 		return;
 	}
 	d = d <= now ? 0 : d - now;
-	d = d > TIMER_MAX_NS ? TIMER_MAX_NS : d;
-	ticks = d * lapic_timer_hz / NSEC_PER_SEC;
-	lapic_write(APIC_LVT_TIMER, VPLATFORM_TIMER_VEC);
-	lapic_write(APIC_TIMER_DCR, APIC_TIMER_DIV_1);
-	lapic_write(APIC_TIMER_ICR, ticks ? (uint32_t)ticks : 1);
+	lapic_timer_oneshot(VPLATFORM_TIMER_VEC, d > TIMER_MAX_NS ? TIMER_MAX_NS : d);
 }
 
 uint64_t vplatform_next_event_ns(struct vcpu *vcpu)

@@ -184,3 +184,16 @@ void lapic_init(uint64_t lapic_base)
 		outb(PIC2_DATA, 0xff);
 	}
 }
+
+void lapic_timer_oneshot(uint8_t vector, uint64_t ns)
+{
+	/* split so that the product cannot overflow for any ns */
+	uint64_t ticks = ns / 1000000000ULL * lapic_timer_hz +
+			 ns % 1000000000ULL * lapic_timer_hz / 1000000000ULL;
+
+	if (!lapic_timer_hz)
+		return;
+	lapic_write(APIC_LVT_TIMER, vector);
+	lapic_write(APIC_TIMER_DCR, APIC_TIMER_DIV_1);
+	lapic_write(APIC_TIMER_ICR, (uint32_t)MIN(MAX(ticks, 1), UINT32_MAX));
+}

@@ -279,3 +279,17 @@ void tsc_calibrate(void)
 		  invariant ? ", invariant" : ", not invariant (CPUID.80000007H:EDX[8]=0)");
 	lapic_timer_calibrate(crystal);
 }
+
+#define TSC_NS_PER_SEC 1000000000ULL
+
+uint64_t tsc_to_ns(uint64_t ticks)
+{
+	if (!tsc_hz)
+		return 0;
+	return (ticks / tsc_hz) * TSC_NS_PER_SEC + (ticks % tsc_hz) * TSC_NS_PER_SEC / tsc_hz;
+}
+
+uint64_t ns_to_tsc(uint64_t ns)
+{
+	return (ns / TSC_NS_PER_SEC) * tsc_hz + (ns % TSC_NS_PER_SEC) * tsc_hz / TSC_NS_PER_SEC;
+}

@@ -26,12 +26,21 @@ void paging_init(uint64_t max_phys);
 /* LAPIC in x2APIC mode when the CPU has it, else xAPIC at lapic_base. */
 void lapic_init(uint64_t lapic_base);
 uint32_t lapic_id(void);
+/* This CPU's LAPIC timer, one-shot: interrupt vector after ns (at least one
+ * tick, at most what the 32-bit count holds at lapic_timer_hz, divide by 1).
+ * Nothing when lapic_timer_hz is not known yet. */
+void lapic_timer_oneshot(uint8_t vector, uint64_t ns);
 
 /* TSC frequency in Hz: CPUID 0x15/0x16 when exact, else calibrated against
  * the ACPI PM timer or the PIT.  Also fills the LAPIC timer frequency. */
 void tsc_calibrate(void);
 extern uint64_t tsc_hz;
 extern uint64_t lapic_timer_hz;
+
+/* TSC ticks to nanoseconds and back at tsc_hz, split so that no product
+ * overflows 64 bits; tsc_to_ns is 0 before tsc_calibrate(). */
+uint64_t tsc_to_ns(uint64_t ticks);
+uint64_t ns_to_tsc(uint64_t ns);
 
 /* Start every platform CPU but the BSP (INIT-SIPI-SIPI through a real-mode
  * trampoline below 1 MiB); each runs ap_entry(cpu) on its own stack.
