@@ -224,6 +224,17 @@ static void cpuid_topology(const struct vcpu *vcpu, uint32_t leaf, uint32_t sub,
 	r->edx = vcpu->index;
 }
 
+/* Whether the host CPU has basic leaf leaf (CPUID returns the highest
+ * basic leaf's values for the others).  Read once: the same on every CPU. */
+static bool host_has_leaf(uint32_t leaf)
+{
+	static uint32_t max_leaf;
+
+	if (!max_leaf)
+		max_leaf = cpuid(0, 0).eax;
+	return leaf <= max_leaf;
+}
+
 /* Leaves 0x15 (TSC/crystal ratio) and 0x16 (frequencies in MHz) say what
  * the hypervisor measured (arch/x86_64/tsc.c), not what firmware or an
  * emulator claims: guests size their clocks from them.  0x15 gives
@@ -238,7 +249,7 @@ static void cpuid_tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
 	uint32_t mhz = (uint32_t)(tsc_hz / 1000000);
 	unsigned shift = 0;
 
-	if (!tsc_hz || cpuid(0, 0).eax < leaf)
+	if (!tsc_hz || !host_has_leaf(leaf))
 		return;
 	while ((tsc_hz >> shift) > UINT32_MAX)
 		shift++;
@@ -267,7 +278,7 @@ enum exit_action exit_cpuid(struct vcpu *vcpu, const struct exit_info *e)
 		cpuid_adjust_7(&r);
 	else if (leaf == 0x15 || leaf == 0x16)
 		cpuid_tsc_leaf(leaf, &r);
-	else if ((leaf == 4 || leaf == 0xb || leaf == 0x1f) && cpuid(0, 0).eax >= leaf)
+	else if ((leaf == 4 || leaf == 0xb || leaf == 0x1f) && host_has_leaf(leaf))
 		cpuid_topology(vcpu, leaf, sub, &r);
 	else if (leaf == 0xa) /* no virtual PMU */
 		r = (struct cpuid_regs){0};
