@@ -149,6 +149,18 @@ static bool parse_timestamps(struct token v, struct hv_options *opt)
 	return true;
 }
 
+/* apicv=on | off. */
+static bool parse_apicv(struct token v, struct hv_options *opt)
+{
+	if (tok_eq(v, "on"))
+		opt->apicv_off = false;
+	else if (tok_eq(v, "off"))
+		opt->apicv_off = true;
+	else
+		return false;
+	return true;
+}
+
 /* One "key=value" token or a bare flag word; false when the key is unknown
  * or the value bad. */
 static bool parse_option(struct token t, struct hv_options *opt)
@@ -166,6 +178,8 @@ static bool parse_option(struct token t, struct hv_options *opt)
 		return parse_loglevel(val, opt);
 	if (tok_eq(key, "timestamps"))
 		return parse_timestamps(val, opt);
+	if (tok_eq(key, "apicv"))
+		return parse_apicv(val, opt);
 	return false;
 }
 

@@ -5,19 +5,20 @@
  */
 #include <hv/arch.h>
 #include <hv/cpu.h>
+#include <hv/ept.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/printk.h>
+#include <hv/vmx.h>
 #include <hv/vplatform.h>
 #include <hv/wallclock.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 
-#define ISA_IRQ0_GSI	  2	       /* the MADT's interrupt source override for the PIT */
-#define TIMER_MAX_NS	  100000000ULL /* re-arm at least every 100 ms: no overflow */
-#define APIC_BASE_DEFAULT 0xfee00000ULL
-#define MSR_APIC_BASE	  0x1b
-#define APIC_BASE_ADDR	  GENMASK(51, 12)
+#define ISA_IRQ0_GSI   2	    /* the MADT's interrupt source override for the PIT */
+#define TIMER_MAX_NS   100000000ULL /* re-arm at least every 100 ms: no overflow */
+#define MSR_APIC_BASE  0x1b
+#define APIC_BASE_ADDR GENMASK(51, 12)
 
 /* ---- time ---- */
 
@@ -38,8 +39,12 @@ static void vp_kick(struct vplatform *vp)
 		struct vlapic *vl = &vp->lapic[i];
 		struct vcpu *v = &vp->g->vcpus[i];
 
-		if (v->irq_pending ||
-		    (vlapic_pending_vector(vl) < 0 && !vl->extint_pending && !vl->nmi_pending))
+		/* with virtual-interrupt delivery only vectors not yet in the
+		 * page need an exit; the CPU delivers the others itself */
+		bool irq =
+		    vl->cfg.hw_delivery ? vlapic_has_new(vl) : vlapic_pending_vector(vl) >= 0;
+
+		if (v->irq_pending || (!irq && !vl->extint_pending && !vl->nmi_pending))
 			continue;
 		/* once per transition: the vCPU clears the flag before it looks */
 		v->irq_pending = true;
@@ -159,6 +164,8 @@ static int vp_init_lapics(struct vplatform *vp)
 		     * (cheaper exits than MMIO), TSC-deadline timer mode */
 		    .x2apic = true,
 		    .tsc_deadline = true,
+		    /* the CPU delivers from the register page (vmx/apicv.c) */
+		    .hw_delivery = vmx_apic_access_page() != 0,
 		};
 
 		if (vlapic_init(&vp->lapic[i], &c, &ops))
@@ -207,7 +214,7 @@ static bool vp_lapic_mmio(struct vcpu *vcpu, uint64_t gpa, unsigned size, bool i
 {
 	struct vplatform *vp = vcpu->guest->vp;
 	struct vlapic *vl = &vp->lapic[vcpu->index];
-	uint32_t off = (uint32_t)(gpa - APIC_BASE_DEFAULT);
+	uint32_t off = (uint32_t)(gpa - VPLATFORM_LAPIC_BASE);
 	vdev_time_ns now;
 
 	spin_lock(&vp->lock);
@@ -242,7 +249,7 @@ int vplatform_create(struct guest *g)
 	size_t bytes = ALIGN_UP(sizeof(struct vplatform), PAGE_SIZE);
 	uint64_t pa = pmm_alloc(&hv_pmm, bytes, PAGE_SIZE);
 	struct vplatform *vp = (struct vplatform *)(uintptr_t)pa;
-	struct mmio_region lapic = {.gpa = APIC_BASE_DEFAULT,
+	struct mmio_region lapic = {.gpa = VPLATFORM_LAPIC_BASE,
 				    .size = VLAPIC_MMIO_SIZE,
 				    .access = vp_lapic_mmio,
 				    .name = "local APIC"};
@@ -263,6 +270,13 @@ int vplatform_create(struct guest *g)
 	ioapic.gpa = vp->acfg.ioapic_base;
 	if (!guest_add_mmio(g, &lapic) || !guest_add_mmio(g, &ioapic)) {
 		pr_err("guest %s: no MMIO slot left for the APICs\n", g->name);
+		return -1;
+	}
+	/* With APIC virtualization the LAPIC page is the APIC-access page:
+	 * the CPU serves or reports (APIC-access exits) every access to it. */
+	if (vmx_apic_access_page() && ept_map(&g->ept, VPLATFORM_LAPIC_BASE, vmx_apic_access_page(),
+					      PAGE_SIZE, EPT_READ | EPT_WRITE | EPT_MMIO)) {
+		pr_err("guest %s: cannot map the APIC-access page\n", g->name);
 		return -1;
 	}
 	g->vp = vp;
@@ -439,7 +453,7 @@ enum vplatform_msr_result vplatform_msr(struct vcpu *vcpu, uint32_t msr, bool wr
 		return VPLATFORM_MSR_NONE;
 	/* the MMIO region stays at the default base: relocating the page
 	 * (SDM 11.4.5) is refused, which no OS needs */
-	if (write && msr == MSR_APIC_BASE && (*val & APIC_BASE_ADDR) != APIC_BASE_DEFAULT)
+	if (write && msr == MSR_APIC_BASE && (*val & APIC_BASE_ADDR) != VPLATFORM_LAPIC_BASE)
 		return VPLATFORM_MSR_GP;
 	vl = &vp->lapic[vcpu->index];
 	spin_lock(&vp->lock);
@@ -480,7 +494,7 @@ static vdev_time_ns vp_deadline_locked(struct vplatform *vp, vdev_time_ns now)
 	return t < d ? t : d;
 }
 
-int vplatform_intr(struct vcpu *vcpu, bool take)
+int vplatform_intr(struct vcpu *vcpu, bool take, bool lapic)
 {
 	struct vplatform *vp = vcpu->guest->vp;
 	struct vlapic *vl;
@@ -492,7 +506,8 @@ int vplatform_intr(struct vcpu *vcpu, bool take)
 	spin_lock(&vp->lock);
 	vp_tick_locked(vp, vplatform_now(vp));
 	vp_kick(vp);
-	vec = vlapic_pending_vector(vl);
+	vlapic_sync(vl);
+	vec = lapic ? vlapic_pending_vector(vl) : -1;
 	if (vec < 0 && vl->extint_pending && vpic_intr_pending(&vp->pic)) {
 		vec = take ? vpic_ack(&vp->pic) : 0;
 		if (take)
@@ -500,8 +515,54 @@ int vplatform_intr(struct vcpu *vcpu, bool take)
 	} else if (vec >= 0 && take) {
 		vlapic_ack(vl, (uint8_t)vec);
 	}
+	/* Everything up to here is seen; what arrives later kicks again.  (A
+	 * kick vp_kick aimed at this vCPU just now would otherwise leave the
+	 * flag set and stop later interrupts from kicking a running guest.) */
+	vcpu->irq_pending = false;
 	spin_unlock(&vp->lock);
 	return vec;
+}
+
+uint64_t vplatform_vapic_page(struct vcpu *vcpu)
+{
+	struct vplatform *vp = vcpu->guest->vp;
+
+	return vp ? (uint64_t)(uintptr_t)vp->lapic[vcpu->index].page : 0;
+}
+
+uint16_t vplatform_apicv_sync(struct vcpu *vcpu, uint64_t eoi_exit[4])
+{
+	struct vplatform *vp = vcpu->guest->vp;
+	struct vlapic *vl = &vp->lapic[vcpu->index];
+	uint16_t status;
+
+	spin_lock(&vp->lock);
+	vlapic_sync(vl);
+	status = vlapic_intr_status(vl);
+	vlapic_eoi_exit_bitmap(vl, eoi_exit);
+	vcpu->irq_pending = false; /* as in vplatform_intr */
+	spin_unlock(&vp->lock);
+	return status;
+}
+
+void vplatform_apic_write(struct vcpu *vcpu, uint32_t offset)
+{
+	struct vplatform *vp = vcpu->guest->vp;
+
+	spin_lock(&vp->lock);
+	vlapic_apicv_write(&vp->lapic[vcpu->index], offset, vplatform_now(vp));
+	vp_kick(vp);
+	spin_unlock(&vp->lock);
+}
+
+void vplatform_apic_eoi(struct vcpu *vcpu, uint8_t vector)
+{
+	struct vplatform *vp = vcpu->guest->vp;
+
+	spin_lock(&vp->lock);
+	vlapic_apicv_eoi(&vp->lapic[vcpu->index], vector);
+	vp_kick(vp);
+	spin_unlock(&vp->lock);
 }
 
 void vplatform_arm_timer(struct vcpu *vcpu)

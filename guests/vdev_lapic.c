@@ -103,15 +103,17 @@ uint32_t vlapic_x2apic_ldr(uint32_t x2apic_id)
 	return ((x2apic_id >> 4) << 16) | (1u << (x2apic_id & 0xf));
 }
 
-/* The registers INIT and RESET both clear (SDM Vol. 3A 11.4.7.1, 11.4.7.3). */
+/* The registers INIT and RESET both clear (SDM Vol. 3A 11.4.7.1, 11.4.7.3).
+ * The page's part (IRR, ISR, TMR, TPR) is cleared by the owner's next
+ * vlapic_sync: an INIT may come from another CPU while the CPU delivers
+ * from the page.  Requests not folded in yet are dropped with it. */
 static void reset_registers(struct vlapic *vl)
 {
-	vl->tpr = 0;
+	vl->page_reset = true;
+	vl->pir_any = false;
 	vl->ldr = 0;
 	vl->dfr = 0xffffffffu;
 	vl->svr = 0xff; /* software-disabled, spurious vector 0xff */
-	for (unsigned i = 0; i < 8; i++)
-		vl->isr[i] = vl->tmr[i] = vl->irr[i] = 0;
 	vl->esr = vl->esr_pending = 0;
 	vl->icr = 0;
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
@@ -122,6 +124,7 @@ static void reset_registers(struct vlapic *vl)
 	vl->extint_pending = false;
 }
 
+/* RESET happens with the guest stopped: the page is cleared at once. */
 void vlapic_reset(struct vlapic *vl)
 {
 	reset_registers(vl);
@@ -129,6 +132,7 @@ void vlapic_reset(struct vlapic *vl)
 	/* After RESET the BSP runs the firmware; APs wait for INIT-SIPI (9.4). */
 	vl->cpu_state = vl->cfg.is_bsp ? VLAPIC_CPU_RUNNING : VLAPIC_CPU_WAIT_SIPI;
 	vl->sipi_vector = 0;
+	vlapic_sync(vl);
 }
 
 /* INIT keeps the APIC ID and IA32_APIC_BASE, including x2APIC mode
@@ -162,6 +166,7 @@ int vlapic_init(struct vlapic *vl, const struct vlapic_config *cfg, const struct
 	vl->ops.ipi = ops ? ops->ipi : NULL;
 	vl->ops.eoi = ops ? ops->eoi : NULL;
 	vl->ops.ctx = ops ? ops->ctx : NULL;
+	vlapic_clear_page_state(vl);
 	vlapic_reset(vl);
 	return 0;
 }
@@ -229,7 +234,7 @@ static uint32_t reg_read(struct vlapic *vl, unsigned reg, vdev_time_ns now)
 		return VLAPIC_VERSION | (VLAPIC_MAX_LVT << 16) |
 		       (vl->cfg.eoi_suppression ? VLAPIC_VER_EOI_SUPP : 0);
 	case REG_TPR:
-		return vl->tpr;
+		return vlapic_tpr(vl);
 	case REG_APR:
 		return vlapic_apr(vl);
 	case REG_PPR:
@@ -241,11 +246,9 @@ static uint32_t reg_read(struct vlapic *vl, unsigned reg, vdev_time_ns now)
 	case REG_SVR:
 		return vl->svr;
 	case REG_ISR ... REG_ISR + 7:
-		return vl->isr[reg - REG_ISR];
 	case REG_TMR ... REG_TMR + 7:
-		return vl->tmr[reg - REG_TMR];
 	case REG_IRR ... REG_IRR + 7:
-		return vl->irr[reg - REG_IRR];
+		return vl->page[reg * 4]; /* they live in the page */
 	case REG_ESR:
 		return vl->esr;
 	case REG_LVT_CMCI:
@@ -271,7 +274,7 @@ static void reg_write(struct vlapic *vl, unsigned reg, uint32_t val, vdev_time_n
 {
 	switch (reg) {
 	case REG_TPR:
-		vl->tpr = val & 0xff;
+		*vlapic_reg(vl, VLAPIC_OFF_TPR) = val & 0xff;
 		break;
 	case REG_EOI:
 		vlapic_eoi(vl);
@@ -302,6 +305,7 @@ static void reg_write(struct vlapic *vl, unsigned reg, uint32_t val, vdev_time_n
 		break;
 	case REG_ICR_HI:
 		vl->icr = ((uint64_t)(val & GENMASK(31, 24)) << 32) | (uint32_t)vl->icr;
+		vl->page[REG_ICR_HI * 4] = val & GENMASK(31, 24); /* see vlapic_pull */
 		break;
 	case REG_TIMER_INITIAL:
 		vlapic_timer_write_initial(vl, val, now);
@@ -315,6 +319,48 @@ static void reg_write(struct vlapic *vl, unsigned reg, uint32_t val, vdev_time_n
 	default:
 		break;
 	}
+}
+
+/* Registers kept in the structure whose values the page shows, so a CPU
+ * with APIC-register virtualization reads them without an exit. */
+static const uint8_t mirrored[] = {
+    REG_ID,
+    REG_VERSION,
+    REG_LDR,
+    REG_DFR,
+    REG_SVR,
+    REG_ESR,
+    REG_LVT_CMCI,
+    REG_ICR,
+    REG_ICR_HI,
+    REG_LVT_TIMER,
+    REG_LVT_TIMER + 1,
+    REG_LVT_TIMER + 2,
+    REG_LVT_TIMER + 3,
+    REG_LVT_TIMER + 4,
+    REG_LVT_TIMER + 5,
+    REG_TIMER_INITIAL,
+    REG_TIMER_DCR,
+};
+
+/* A CPU with APIC-register virtualization stores ICR high-half writes in
+ * the page without an exit (SDM Vol. 3C 30.4.3.2: only bits 31:24 kept),
+ * so the page has the destination of the next IPI.  In x2APIC mode the
+ * whole ICR comes through WRMSR exits instead. */
+void vlapic_pull(struct vlapic *vl)
+{
+	if (!vlapic_is_x2apic(vl))
+		vl->icr = ((uint64_t)(vl->page[REG_ICR_HI * 4] & GENMASK(31, 24)) << 32) |
+			  (uint32_t)vl->icr;
+}
+
+/* Rewrite the mirrored registers and PPR in the page (owner only). */
+void vlapic_mirror(struct vlapic *vl)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mirrored); i++)
+		vl->page[mirrored[i] * 4] = reg_read(vl, mirrored[i], 0);
+	vl->page[REG_PPR * 4] = vlapic_ppr(vl);
+	vl->page[REG_EOI * 4] = 0;
 }
 
 static bool reg_writable(unsigned reg, bool x2)
@@ -350,6 +396,7 @@ int vlapic_mmio_read(struct vlapic *vl, uint32_t offset, unsigned size, vdev_tim
 		*val = ones(size);
 		return mmio_shape_ok(offset, size) ? VLAPIC_UNMAPPED : VLAPIC_OK;
 	}
+	vlapic_sync(vl);
 	if (offset >= NR_REGS * 16 || !(reg_flags[reg] & F_XA))
 		vlapic_error(vl, VLAPIC_ESR_ILLEGAL_REGISTER);
 	else if ((reg_flags[reg] & F_RD) && byte < 4)
@@ -375,8 +422,22 @@ int vlapic_mmio_write(struct vlapic *vl, uint32_t offset, unsigned size, uint64_
 	 * narrower or misaligned has undefined effect and is ignored here. */
 	if ((offset & 15) || size < 4 || !reg_writable(reg, false))
 		return VLAPIC_OK;
+	vlapic_sync(vl);
 	reg_write(vl, reg, (uint32_t)val, now);
+	vlapic_sync(vl);
 	return VLAPIC_OK;
+}
+
+/* The written value is taken before vlapic_sync rewrites the register
+ * with its old value; then it is an ordinary MMIO write. */
+void vlapic_apicv_write(struct vlapic *vl, uint32_t offset, vdev_time_ns now)
+{
+	uint32_t val;
+
+	offset &= (VLAPIC_MMIO_SIZE - 1) & ~3u;
+	val = vl->page[offset >> 2];
+	vlapic_sync(vl);
+	vlapic_mmio_write(vl, offset, 4, val, now);
 }
 
 bool vlapic_msr_handles(uint32_t msr)
@@ -423,6 +484,7 @@ int vlapic_msr_read(struct vlapic *vl, uint32_t msr, vdev_time_ns now, uint64_t 
 	unsigned reg;
 
 	*val = 0;
+	vlapic_sync(vl);
 	if (msr == 0x1b) {
 		*val = vl->apic_base;
 		return VLAPIC_OK;
@@ -454,7 +516,8 @@ static bool x2_write_value_ok(unsigned reg, uint64_t val)
 	return true;
 }
 
-int vlapic_msr_write(struct vlapic *vl, uint32_t msr, uint64_t val, vdev_time_ns now)
+/* The owner's write; the page is brought up to date before and after. */
+static int msr_write(struct vlapic *vl, uint32_t msr, uint64_t val, vdev_time_ns now)
 {
 	unsigned reg;
 
@@ -477,4 +540,14 @@ int vlapic_msr_write(struct vlapic *vl, uint32_t msr, uint64_t val, vdev_time_ns
 	}
 	reg_write(vl, reg, (uint32_t)val, now);
 	return VLAPIC_OK;
+}
+
+int vlapic_msr_write(struct vlapic *vl, uint32_t msr, uint64_t val, vdev_time_ns now)
+{
+	int rc;
+
+	vlapic_sync(vl);
+	rc = msr_write(vl, msr, val, now);
+	vlapic_sync(vl);
+	return rc;
 }

@@ -40,25 +40,42 @@
 #define VLAPIC_ICR_SH_SHIFT    18
 #define VLAPIC_ICR_LO_WRITABLE (GENMASK(11, 0) | BIT(14) | BIT(15) | GENMASK(19, 18))
 
-static inline bool vlapic_vec_test(const uint32_t *v, unsigned vector)
+/* Register at page offset off. */
+static inline uint32_t *vlapic_reg(struct vlapic *vl, uint32_t off)
 {
-	return v[(vector >> 5) & 7] & (1u << (vector & 31));
+	return &vl->page[off >> 2];
 }
 
-static inline void vlapic_vec_set(uint32_t *v, unsigned vector)
+/* Word of the 256-bit vector at base that holds vector's bit. */
+static inline uint32_t *vlapic_vec_word(struct vlapic *vl, uint32_t base, unsigned vector)
 {
-	v[(vector >> 5) & 7] |= 1u << (vector & 31);
+	return vlapic_reg(vl, base + ((vector >> 5) & 7) * 16);
 }
 
-static inline void vlapic_vec_clear(uint32_t *v, unsigned vector)
+static inline void vlapic_vec_set(struct vlapic *vl, uint32_t base, unsigned vector)
 {
-	v[(vector >> 5) & 7] &= ~(1u << (vector & 31));
+	*vlapic_vec_word(vl, base, vector) |= 1u << (vector & 31);
+}
+
+static inline void vlapic_vec_clear(struct vlapic *vl, uint32_t base, unsigned vector)
+{
+	*vlapic_vec_word(vl, base, vector) &= ~(1u << (vector & 31));
+}
+
+static inline uint32_t vlapic_tpr(const struct vlapic *vl)
+{
+	return vl->page[VLAPIC_OFF_TPR >> 2];
 }
 
 /* guests/vdev_lapic.c */
 uint32_t vlapic_x2apic_ldr(uint32_t x2apic_id);
+void vlapic_mirror(struct vlapic *vl);
+void vlapic_pull(struct vlapic *vl);
 
 /* guests/vdev_lapic_irq.c */
+int vlapic_vec_highest(const struct vlapic *vl, uint32_t base);
+void vlapic_clear_page_state(struct vlapic *vl);
+
 void vlapic_error(struct vlapic *vl, uint32_t esr_bits);
 void vlapic_send_icr(struct vlapic *vl);
 void vlapic_self_ipi(struct vlapic *vl, uint8_t vector);

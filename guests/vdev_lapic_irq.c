@@ -1,23 +1,39 @@
 /*
  * vdev_lapic_irq.c - the virtual local APIC's interrupt logic: acceptance
- * into IRR/TMR, priorities (TPR, PPR, APR), IRR -> ISR -> EOI, the error
- * register's sources, local interrupt pins, and IPIs: decoding the ICR,
- * matching destinations, routing over a partition, and applying an IPI to
- * its target (SDM Vol. 3A 11.5 - 11.8).
+ * into the request bitmap and from there into IRR/TMR, priorities (TPR, PPR, APR), IRR -> ISR ->
+ * EOI, the error register's sources, local interrupt pins, and IPIs: decoding the ICR, matching
+ * destinations, routing over a partition, and applying an IPI to its target (SDM Vol. 3A 11.5
+ * - 11.8).
  *
- * Interrupts are modelled as the hypervisor will inject them: it asks
- * vlapic_pending_vector() when the guest can take an interrupt, injects
- * that vector and calls vlapic_ack(); the guest's EOI write ends it.
+ * Interrupts are delivered one of two ways.  Without APIC virtualization
+ * the hypervisor asks vlapic_pending_vector() when the guest can take an
+ * interrupt, injects that vector and calls vlapic_ack(); the guest's EOI
+ * write exits and ends it.  With virtual-interrupt delivery the CPU does
+ * both in the page: the hypervisor only syncs the page and hands the CPU
+ * RVI/SVI (vlapic_intr_status) before each entry.
  */
+#include <hv/lib.h>
+
 #include "vdev_lapic_internal.h"
 
-/* Highest set bit of a 256-bit vector, or -1. */
-static int vec_highest(const uint32_t *v)
+/* Highest set bit of a 256-bit vector given as 8 words at stride words
+ * apart, or -1. */
+static int highest(const uint32_t *w, unsigned stride)
 {
 	for (int i = 7; i >= 0; i--)
-		if (v[i])
-			return i * 32 + 31 - __builtin_clz(v[i]);
+		if (w[i * stride])
+			return i * 32 + 31 - __builtin_clz(w[i * stride]);
 	return -1;
+}
+
+int vlapic_vec_highest(const struct vlapic *vl, uint32_t base)
+{
+	return highest(&vl->page[base >> 2], 4);
+}
+
+bool vlapic_page_test(const struct vlapic *vl, uint32_t base, uint8_t vector)
+{
+	return vl->page[(base >> 2) + (vector >> 5) * 4] & (1u << (vector & 31));
 }
 
 static uint32_t prio_class(int vector)
@@ -28,9 +44,19 @@ static uint32_t prio_class(int vector)
 /* PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4 (11.8.3.1). */
 uint32_t vlapic_ppr(const struct vlapic *vl)
 {
-	uint32_t isrv = prio_class(vec_highest(vl->isr));
+	uint32_t isrv = prio_class(vlapic_vec_highest(vl, VLAPIC_OFF_ISR));
+	uint32_t tpr = vlapic_tpr(vl);
 
-	return (vl->tpr & 0xf0) >= isrv ? vl->tpr & 0xff : isrv;
+	return (tpr & 0xf0) >= isrv ? tpr & 0xff : isrv;
+}
+
+/* The highest requested vector: in IRR or waiting to be folded in. */
+static int highest_request(const struct vlapic *vl)
+{
+	int irrv = vl->page_reset ? -1 : vlapic_vec_highest(vl, VLAPIC_OFF_IRR);
+	int newv = vl->pir_any ? highest(vl->pir, 1) : -1;
+
+	return MAX(irrv, newv);
 }
 
 /* APR (11.8.2, figure 11-15): TPR when it is at least the highest requested
@@ -38,12 +64,12 @@ uint32_t vlapic_ppr(const struct vlapic *vl)
  * classes.  Only readable in xAPIC mode. */
 uint32_t vlapic_apr(const struct vlapic *vl)
 {
-	uint32_t tpr = vl->tpr & 0xf0;
-	uint32_t isrv = prio_class(vec_highest(vl->isr));
-	uint32_t irrv = prio_class(vec_highest(vl->irr));
+	uint32_t tpr = vlapic_tpr(vl) & 0xf0;
+	uint32_t isrv = prio_class(vlapic_vec_highest(vl, VLAPIC_OFF_ISR));
+	uint32_t irrv = prio_class(highest_request(vl));
 
 	if (tpr >= irrv && tpr > isrv)
-		return vl->tpr & 0xff;
+		return vlapic_tpr(vl) & 0xff;
 	return MAX(tpr, MAX(isrv, irrv));
 }
 
@@ -59,8 +85,12 @@ void vlapic_error(struct vlapic *vl, uint32_t esr_bits)
 		vlapic_accept(vl, vector, false);
 }
 
+/* Requests go to pir, never straight into the page: the CPU may be
+ * delivering from the page's IRR on the owner's CPU right now. */
 bool vlapic_accept(struct vlapic *vl, uint8_t vector, bool level_triggered)
 {
+	uint32_t bit = 1u << (vector & 31);
+
 	if (vector < 16) {
 		/* 0-15 are reserved: never set in IRR (11.5.2). */
 		vlapic_error(vl, VLAPIC_ESR_RECV_ILLEGAL_VECTOR);
@@ -70,47 +100,128 @@ bool vlapic_accept(struct vlapic *vl, uint8_t vector, bool level_triggered)
 	 * interrupts (11.4.7.2); a hardware-disabled one has no APIC at all. */
 	if (!vlapic_hw_enabled(vl) || !vlapic_sw_enabled(vl))
 		return false;
-	vlapic_vec_set(vl->irr, vector);
+	vl->pir[vector >> 5] |= bit;
 	if (level_triggered)
-		vlapic_vec_set(vl->tmr, vector);
+		vl->pir_level[vector >> 5] |= bit;
 	else
-		vlapic_vec_clear(vl->tmr, vector);
+		vl->pir_level[vector >> 5] &= ~bit;
+	vl->pir_any = true;
 	return true;
+}
+
+bool vlapic_has_new(const struct vlapic *vl)
+{
+	return vl->pir_any;
+}
+
+/* IRR, ISR, TMR, TPR, PPR and the requests: what RESET and INIT clear
+ * besides the mirrored registers. */
+void vlapic_clear_page_state(struct vlapic *vl)
+{
+	memset(vl->page, 0, sizeof(vl->page));
+	memset(vl->pir, 0, sizeof(vl->pir));
+	memset(vl->pir_level, 0, sizeof(vl->pir_level));
+	vl->pir_any = false;
+	vl->page_reset = false;
+}
+
+/* Fold the requests into IRR and TMR (11.5.2: the trigger mode of the
+ * latest acceptance wins). */
+static void fold_requests(struct vlapic *vl)
+{
+	if (!vl->pir_any)
+		return;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t *irr = vlapic_reg(vl, VLAPIC_OFF_IRR + i * 16);
+		uint32_t *tmr = vlapic_reg(vl, VLAPIC_OFF_TMR + i * 16);
+
+		*irr |= vl->pir[i];
+		*tmr = (*tmr & ~vl->pir[i]) | (vl->pir_level[i] & vl->pir[i]);
+		vl->pir[i] = 0;
+	}
+	vl->pir_any = false;
+}
+
+void vlapic_sync(struct vlapic *vl)
+{
+	if (vl->page_reset)
+		vlapic_clear_page_state(vl);
+	else
+		vlapic_pull(vl);
+	fold_requests(vl);
+	vlapic_mirror(vl);
+}
+
+uint16_t vlapic_intr_status(const struct vlapic *vl)
+{
+	int rvi = vlapic_vec_highest(vl, VLAPIC_OFF_IRR);
+	int svi = vlapic_vec_highest(vl, VLAPIC_OFF_ISR);
+
+	return (uint16_t)((rvi < 0 ? 0 : rvi) | ((svi < 0 ? 0 : svi) << 8));
+}
+
+void vlapic_eoi_exit_bitmap(const struct vlapic *vl, uint64_t bitmap[4])
+{
+	bool suppress = vl->svr & VLAPIC_SVR_EOI_SUPP;
+
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t lo = vl->page[(VLAPIC_OFF_TMR >> 2) + i * 8];
+		uint64_t hi = vl->page[(VLAPIC_OFF_TMR >> 2) + i * 8 + 4];
+
+		bitmap[i] = suppress || !vl->ops.eoi ? 0 : lo | hi << 32;
+	}
 }
 
 int vlapic_pending_vector(const struct vlapic *vl)
 {
-	int irrv = vec_highest(vl->irr);
+	int v = highest_request(vl);
 
-	if (irrv < 0 || !vlapic_hw_enabled(vl))
+	if (v < 0 || !vlapic_hw_enabled(vl))
 		return -1;
 	/* Only a higher priority class than PPR's is delivered (11.8.3). */
-	return prio_class(irrv) > (vlapic_ppr(vl) & 0xf0) ? irrv : -1;
+	return prio_class(v) > (vlapic_ppr(vl) & 0xf0) ? v : -1;
 }
 
 bool vlapic_ack(struct vlapic *vl, uint8_t vector)
 {
-	if (!vlapic_vec_test(vl->irr, vector))
+	vlapic_sync(vl);
+	if (!vlapic_page_test(vl, VLAPIC_OFF_IRR, vector))
 		return false;
-	vlapic_vec_clear(vl->irr, vector);
-	vlapic_vec_set(vl->isr, vector);
+	vlapic_vec_clear(vl, VLAPIC_OFF_IRR, vector);
+	vlapic_vec_set(vl, VLAPIC_OFF_ISR, vector);
+	vlapic_mirror(vl); /* PPR */
 	return true;
 }
 
-/* 11.8.5: EOI ends the highest in-service vector; a level-triggered one is
- * broadcast to the IOAPICs unless SVR bit 12 suppresses that (the guest
- * then writes the IOAPIC's EOI register itself). */
+/* A level-triggered vector ended: broadcast to the IOAPICs unless SVR
+ * bit 12 suppresses that (the guest then writes the IOAPIC's EOI register
+ * itself). */
+static void eoi_broadcast(struct vlapic *vl, uint8_t vector)
+{
+	if (vlapic_page_test(vl, VLAPIC_OFF_TMR, vector) && !(vl->svr & VLAPIC_SVR_EOI_SUPP) &&
+	    vl->ops.eoi)
+		vl->ops.eoi(vl->ops.ctx, vector);
+}
+
+/* 11.8.5: EOI ends the highest in-service vector. */
 int vlapic_eoi(struct vlapic *vl)
 {
-	int vector = vec_highest(vl->isr);
+	int vector;
 
+	vlapic_sync(vl);
+	vector = vlapic_vec_highest(vl, VLAPIC_OFF_ISR);
 	if (vector < 0)
 		return -1;
-	vlapic_vec_clear(vl->isr, (unsigned)vector);
-	if (vlapic_vec_test(vl->tmr, (unsigned)vector) && !(vl->svr & VLAPIC_SVR_EOI_SUPP) &&
-	    vl->ops.eoi)
-		vl->ops.eoi(vl->ops.ctx, (uint8_t)vector);
+	vlapic_vec_clear(vl, VLAPIC_OFF_ISR, (unsigned)vector);
+	vlapic_mirror(vl); /* PPR */
+	eoi_broadcast(vl, (uint8_t)vector);
 	return vector;
+}
+
+void vlapic_apicv_eoi(struct vlapic *vl, uint8_t vector)
+{
+	vlapic_sync(vl);
+	eoi_broadcast(vl, vector);
 }
 
 static struct vlapic_ipi decode_icr(const struct vlapic *vl)

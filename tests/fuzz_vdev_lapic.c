@@ -49,24 +49,43 @@ static int highest(const uint32_t *v)
 	return -1;
 }
 
-static void check_priority(const struct vlapic *vl)
+/* The 256-bit vector at base of the page, as 8 plain words. */
+static void page_vector(const struct vlapic *vl, uint32_t base, uint32_t out[8])
 {
-	int isrv = highest(vl->isr), irrv = highest(vl->irr), pend = vlapic_pending_vector(vl);
-	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
-	uint32_t ppr = (vl->tpr & 0xf0) >= isr_class ? vl->tpr : isr_class;
+	for (unsigned i = 0; i < 8; i++)
+		out[i] = vl->page[(base >> 2) + i * 4];
+}
+
+static void check_priority(struct vlapic *vl)
+{
+	uint32_t irr[8], isr[8], tpr;
+	int isrv, irrv, pend;
+	uint32_t isr_class, ppr;
 	int want = -1;
 
-	if (vlapic_ppr(vl) != ppr)
-		FAIL("PPR %#x, expected %#x (TPR %#x, ISRV %d)", vlapic_ppr(vl), ppr, vl->tpr,
-		     isrv);
+	vlapic_sync(vl); /* as the owner does before each entry */
+	page_vector(vl, VLAPIC_OFF_IRR, irr);
+	page_vector(vl, VLAPIC_OFF_ISR, isr);
+	tpr = vl->page[VLAPIC_OFF_TPR >> 2];
+	isrv = highest(isr);
+	irrv = highest(irr);
+	pend = vlapic_pending_vector(vl);
+	isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+	ppr = (tpr & 0xf0) >= isr_class ? tpr : isr_class;
+	if (vlapic_ppr(vl) != ppr || vl->page[VLAPIC_OFF_PPR >> 2] != ppr)
+		FAIL("PPR %#x (page %#x), expected %#x (TPR %#x, ISRV %d)", vlapic_ppr(vl),
+		     vl->page[VLAPIC_OFF_PPR >> 2], ppr, tpr, isrv);
 	if (irrv >= 0 && vlapic_hw_enabled(vl) && ((uint32_t)irrv & 0xf0) > (ppr & 0xf0))
 		want = irrv;
 	if (pend != want)
 		FAIL("pending %d, expected %d", pend, want);
-	if ((vl->irr[0] | vl->isr[0]) & 0xffff)
+	if (vlapic_intr_status(vl) !=
+	    (uint16_t)((irrv < 0 ? 0 : irrv) | (isrv < 0 ? 0 : isrv) << 8))
+		FAIL("interrupt status %#x, IRR %d ISR %d", vlapic_intr_status(vl), irrv, isrv);
+	if ((irr[0] | isr[0]) & 0xffff)
 		FAIL("vector below 16 in IRR/ISR");
 	for (unsigned c = 0; c < 16; c++) /* one in-service vector per class */
-		if (__builtin_popcount((vl->isr[c / 2] >> (16 * (c % 2))) & 0xffff) > 1)
+		if (__builtin_popcount((isr[c / 2] >> (16 * (c % 2))) & 0xffff) > 1)
 			FAIL("two in-service vectors in class %u", c);
 }
 
@@ -103,6 +122,39 @@ static void tick_both(void)
 	}
 }
 
+/* What a CPU with virtual-interrupt delivery does in the page while the
+ * guest runs (SDM Vol. 3C 30.2.2, 30.1.4): deliver RVI when it is above
+ * PPR (IRR -> ISR), or a virtual EOI of SVI, then the EOI-induced exit
+ * for a vector in the EOI-exit bitmap. */
+static void cpu_virtual_delivery(struct vlapic *vl, bool eoi)
+{
+	uint16_t st;
+	uint64_t bm[4];
+	uint8_t v;
+
+	vlapic_sync(vl);
+	st = vlapic_intr_status(vl);
+	if (!eoi) {
+		int p = vlapic_pending_vector(vl);
+
+		if (p >= 0 && p != (st & 0xff))
+			FAIL("pending %d but RVI %u", p, st & 0xff);
+		if (p < 0)
+			return;
+		v = (uint8_t)p;
+		vl->page[(VLAPIC_OFF_IRR >> 2) + (v >> 5) * 4] &= ~(1u << (v & 31));
+		vl->page[(VLAPIC_OFF_ISR >> 2) + (v >> 5) * 4] |= 1u << (v & 31);
+		return;
+	}
+	v = (uint8_t)(st >> 8);
+	if (!v)
+		return;
+	vlapic_eoi_exit_bitmap(vl, bm);
+	vl->page[(VLAPIC_OFF_ISR >> 2) + (v >> 5) * 4] &= ~(1u << (v & 31));
+	if (bm[v >> 6] & (1ULL << (v & 63)))
+		vlapic_apicv_eoi(vl, v);
+}
+
 static uint32_t pick_msr(uint8_t b)
 {
 	if (b < 8)
@@ -118,7 +170,7 @@ static void step(struct input *in)
 	uint64_t v;
 	uint8_t vec;
 
-	switch ((op >> 1) % 12) {
+	switch ((op >> 1) % 14) {
 	case 0:
 		vlapic_mmio_read(vl, (uint32_t)take(in, 2) & 0x1fff, sizes[take(in, 1) & 3], now,
 				 &v);
@@ -161,6 +213,28 @@ static void step(struct input *in)
 	case 10:
 		vlapic_take_sipi(vl, &vec);
 		vl->nmi_pending = vl->extint_pending = false;
+		break;
+	case 11: {
+		/* The guest writes an xAPIC register with APIC virtualization on:
+		 * the CPU stores the value in the page, then TPR virtualization
+		 * and ICR-high stores need no exit and the others are APIC-write
+		 * exits (SDM Vol. 3C 30.4.3); other offsets are APIC-access exits
+		 * (the mmio paths). */
+		static const uint16_t offs[] = {0x80,  0x20,  0xd0,  0xe0,  0xf0,  0x280,
+						0x300, 0x310, 0x320, 0x330, 0x340, 0x350,
+						0x360, 0x370, 0x380, 0x3e0};
+		uint32_t off = offs[take(in, 1) % ARRAY_SIZE(offs)];
+
+		vlapic_sync(vl); /* the guest runs only after a sync */
+		vl->page[off >> 2] = (uint32_t)take(in, 4) & (off == 0x80    ? 0xff
+							      : off == 0x310 ? 0xff000000u
+									     : ~0u);
+		if (off != 0x80 && off != 0x310) /* these two store without an exit */
+			vlapic_apicv_write(vl, off, now);
+		break;
+	}
+	case 12:
+		cpu_virtual_delivery(vl, (op & 0x80) != 0);
 		break;
 	default:
 		if (take(in, 1) == 0x5a)

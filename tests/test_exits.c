@@ -34,6 +34,9 @@ STUB(exit_rdmsr)
 STUB(exit_wrmsr)
 STUB(exit_ept_violation)
 STUB(exit_xsetbv)
+STUB(exit_apic_access)
+STUB(exit_apic_write)
+STUB(exit_virtual_eoi)
 
 /* Numbers Appendix C leaves unassigned. */
 static bool reserved_reason(uint32_t r)
@@ -74,6 +77,9 @@ static void test_handled_reasons(void)
 	CHECK(vmx_exit_lookup(VMX_EXIT_WRMSR).handle == exit_wrmsr);
 	CHECK(vmx_exit_lookup(VMX_EXIT_CR_ACCESS).handle == exit_cr_access);
 	CHECK(vmx_exit_lookup(VMX_EXIT_XSETBV).handle == exit_xsetbv);
+	CHECK(vmx_exit_lookup(VMX_EXIT_APIC_ACCESS).handle == exit_apic_access);
+	CHECK(vmx_exit_lookup(VMX_EXIT_APIC_WRITE).handle == exit_apic_write);
+	CHECK(vmx_exit_lookup(VMX_EXIT_VIRTUALIZED_EOI).handle == exit_virtual_eoi);
 	CHECK(vmx_exit_lookup(VMX_EXIT_HLT).handle == exit_hlt);
 	CHECK(vmx_exit_lookup(VMX_EXIT_VMCALL).handle == exit_vmcall);
 	CHECK(vmx_exit_lookup(VMX_EXIT_TRIPLE_FAULT).handle == exit_triple_fault);

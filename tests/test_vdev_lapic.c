@@ -918,6 +918,160 @@ static void test_lint(void)
 	CHECK(rd(&vl, OFF_TMR + 0x20) & BIT(5));
 }
 
+/* The register page is what a CPU with APIC-register virtualization reads:
+ * every register mirrored at its xAPIC offset (SDM Vol. 3C 30.4.1). */
+static void test_page_mirror(void)
+{
+	struct vlapic vl;
+
+	setup(&vl, 5, true);
+	CHECK_EQ((uintptr_t)vl.page % 4096, 0);
+	wr(&vl, OFF_SVR, 0x1ff);
+	wr(&vl, OFF_LDR, 0x01000000);
+	wr(&vl, OFF_LINT0, 0x700);
+	wr(&vl, OFF_TDCR, 0xb);
+	wr(&vl, OFF_ICR2, 0x03000000);
+	CHECK_EQ(vl.page[OFF_ID / 4], 5u << 24);
+	CHECK_EQ(vl.page[OFF_VER / 4], 0x00060014);
+	CHECK_EQ(vl.page[OFF_SVR / 4], 0x1ff);
+	CHECK_EQ(vl.page[OFF_LDR / 4], 0x01000000);
+	CHECK_EQ(vl.page[OFF_DFR / 4], 0xffffffffu);
+	CHECK_EQ(vl.page[OFF_LINT0 / 4], 0x700);
+	CHECK_EQ(vl.page[OFF_LVTT / 4], BIT(16));
+	CHECK_EQ(vl.page[OFF_TDCR / 4], 0xb);
+	CHECK_EQ(vl.page[OFF_ICR2 / 4], 0x03000000);
+	/* x2APIC mode: the ID register holds the whole ID, LDR is derived */
+	to_x2apic(&vl);
+	CHECK_EQ(vl.page[OFF_ID / 4], 5);
+	CHECK_EQ(vl.page[OFF_LDR / 4], (0u << 16) | BIT(5));
+}
+
+/* Requests from anywhere wait outside the page until the owner syncs; a
+ * CPU in the guest may be rewriting IRR meanwhile (SDM Vol. 3C 30.2). */
+static void test_requests_fold(void)
+{
+	struct vlapic vl;
+	uint64_t bm[4];
+
+	setup(&vl, 0, true);
+	wr(&vl, OFF_SVR, 0x1ff);
+	CHECK(vlapic_accept(&vl, 0x41, false));
+	CHECK(vlapic_accept(&vl, 0x93, true));
+	CHECK(vlapic_has_new(&vl));
+	CHECK(!vlapic_page_test(&vl, VLAPIC_OFF_IRR, 0x41));
+	CHECK_EQ(vlapic_pending_vector(&vl), 0x93); /* already counts as requested */
+	vlapic_sync(&vl);
+	CHECK(!vlapic_has_new(&vl));
+	CHECK(vlapic_page_test(&vl, VLAPIC_OFF_IRR, 0x41));
+	CHECK(vlapic_page_test(&vl, VLAPIC_OFF_IRR, 0x93));
+	CHECK(vlapic_page_test(&vl, VLAPIC_OFF_TMR, 0x93));
+	CHECK(!vlapic_page_test(&vl, VLAPIC_OFF_TMR, 0x41));
+	CHECK_EQ(vlapic_intr_status(&vl), 0x93); /* RVI 0x93, SVI 0 */
+	/* the level-triggered vector's EOI must exit, the edge one's not */
+	vlapic_eoi_exit_bitmap(&vl, bm);
+	CHECK_EQ(bm[0] | bm[1] | bm[3], 0);
+	CHECK_EQ(bm[2], BIT(0x93 - 128));
+	/* a later edge-triggered acceptance of the same vector clears TMR */
+	CHECK(vlapic_accept(&vl, 0x93, false));
+	vlapic_sync(&vl);
+	CHECK(!vlapic_page_test(&vl, VLAPIC_OFF_TMR, 0x93));
+	/* suppressed EOI broadcasts need no EOI exits */
+	CHECK(vlapic_accept(&vl, 0x93, true));
+	vl.cfg.eoi_suppression = true;
+	wr(&vl, OFF_SVR, 0x1ff | BIT(12));
+	vlapic_eoi_exit_bitmap(&vl, bm);
+	CHECK_EQ(bm[2], 0);
+}
+
+/* What the CPU does with virtual-interrupt delivery, then the exits the
+ * model sees: an EOI-induced exit forwards a level vector to the IOAPIC. */
+static void test_virtual_delivery(void)
+{
+	struct vlapic vl;
+
+	setup(&vl, 0, true);
+	wr(&vl, OFF_SVR, 0x1ff);
+	CHECK(vlapic_accept(&vl, 0x61, true));
+	vlapic_sync(&vl);
+	/* the CPU delivers 0x61: IRR -> ISR, SVI = 0x61 */
+	vl.page[(OFF_IRR + 0x30) / 4] &= ~BIT(1);
+	vl.page[(OFF_ISR + 0x30) / 4] |= BIT(1);
+	CHECK_EQ(vlapic_intr_status(&vl), 0x6100);
+	CHECK_EQ(rd(&vl, OFF_PPR), 0x60);
+	CHECK_EQ(vlapic_pending_vector(&vl), -1);
+	/* the guest writes TPR (virtualized, no exit), then EOI (virtualized,
+	 * ISR cleared by the CPU) and the exit for the level vector */
+	vl.page[OFF_TPR / 4] = 0x20;
+	vl.page[(OFF_ISR + 0x30) / 4] &= ~BIT(1);
+	vlapic_apicv_eoi(&vl, 0x61);
+	CHECK_EQ(rec.neoi, 1);
+	CHECK_EQ(rec.eoi_vector, 0x61);
+	CHECK_EQ(rd(&vl, OFF_TPR), 0x20);
+	CHECK_EQ(rd(&vl, OFF_PPR), 0x20);
+	CHECK_EQ(vlapic_intr_status(&vl), 0);
+}
+
+/* APIC-write exits: the CPU stored the guest's value in the page; the
+ * model applies it and puts the register's real value back. */
+static void test_apicv_write(void)
+{
+	struct vlapic vl, b;
+	struct vlapic *all[2] = {&vl, &b};
+
+	setup(&b, 1, false);
+	setup(&vl, 0, true);
+	/* SVR with bits the model does not keep */
+	vl.page[OFF_SVR / 4] = 0xffffffffu;
+	vlapic_apicv_write(&vl, OFF_SVR, now);
+	CHECK_EQ(rd(&vl, OFF_SVR), 0x3ff);
+	CHECK_EQ(vl.page[OFF_SVR / 4], 0x3ff);
+	/* the timer: initial count written through the page arms it */
+	vl.page[OFF_LVTT / 4] = 0x20030; /* periodic, vector 0x30 */
+	vlapic_apicv_write(&vl, OFF_LVTT, now);
+	vl.page[OFF_TICR / 4] = 1000;
+	vlapic_apicv_write(&vl, OFF_TICR, now);
+	CHECK_EQ(vl.timer.initial, 1000);
+	now = 10 * 1000 * 2 + 5; /* divide by 2: two periods and a bit */
+	vlapic_tick(&vl, now);
+	CHECK_EQ(vlapic_pending_vector(&vl), 0x30);
+	/* ICR: the CPU stores the high half without an exit (bits 23:0
+	 * cleared), then the low half's APIC-write exit sends */
+	vl.page[OFF_ICR2 / 4] = 0x01000000;
+	vl.page[OFF_ICR / 4] = 0x4055;
+	vlapic_apicv_write(&vl, OFF_ICR, now);
+	CHECK_EQ(rec.nipi, 1);
+	CHECK_EQ(rec.ipi.dest, 1);
+	CHECK_EQ(rec.ipi.vector, 0x55);
+	CHECK_EQ(vl.page[OFF_ICR / 4], 0x4055);
+	/* a read-only register written through the page is restored */
+	vl.page[OFF_ID / 4] = 0x07000000;
+	vlapic_apicv_write(&vl, OFF_ID, now);
+	CHECK_EQ(vl.page[OFF_ID / 4], 0);
+	(void)all;
+}
+
+/* An INIT from another CPU leaves the page alone until the owner syncs. */
+static void test_init_deferred(void)
+{
+	struct vlapic vl;
+
+	setup(&vl, 1, false);
+	vlapic_init_signal(&vl);
+	wr(&vl, OFF_SVR, 0x1ff);
+	CHECK(vlapic_accept(&vl, 0x70, false));
+	vlapic_sync(&vl);
+	vl.page[OFF_TPR / 4] = 0x50;
+	vl.page[(OFF_ISR + 0x20) / 4] |= BIT(0); /* the CPU delivered 0x40 */
+	vlapic_init_signal(&vl);
+	CHECK_EQ(vl.page[OFF_TPR / 4], 0x50); /* not touched from here */
+	CHECK_EQ(vlapic_pending_vector(&vl), -1);
+	vlapic_sync(&vl);
+	CHECK_EQ(vl.page[OFF_TPR / 4], 0);
+	CHECK_EQ(vlapic_intr_status(&vl), 0);
+	CHECK_EQ(vl.page[OFF_SVR / 4], 0xff);
+	CHECK_EQ(vl.page[OFF_LVTT / 4], BIT(16));
+}
+
 int main(void)
 {
 	RUN(test_reset_values);
@@ -940,5 +1094,10 @@ int main(void)
 	RUN(test_svr_disable);
 	RUN(test_esr);
 	RUN(test_lint);
+	RUN(test_page_mirror);
+	RUN(test_requests_fold);
+	RUN(test_virtual_delivery);
+	RUN(test_apicv_write);
+	RUN(test_init_deferred);
 	return test_summary();
 }

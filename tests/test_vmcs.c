@@ -150,8 +150,8 @@ static void test_negotiate_skylake(void)
 	CHECK(c.proc & PROC_CR8_LOAD_EXITING && c.proc & PROC_CR8_STORE_EXITING);
 	CHECK_EQ(c.proc2, PROC2_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_RDTSCP | PROC2_INVPCID |
 			      PROC2_XSAVES | PROC2_VPID | PROC2_WBINVD_EXITING |
-			      PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT |
-			      PROC2_VIRT_INTR_DELIVERY);
+			      PROC2_VIRT_APIC_ACCESSES | PROC2_VIRT_X2APIC_MODE |
+			      PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY);
 	CHECK(c.exit & EXIT_HOST_ADDR_SPACE_SIZE && c.exit & EXIT_LOAD_EFER &&
 	      c.exit & EXIT_ACK_INTR_ON_EXIT && c.exit & EXIT_SAVE_PREEMPT_TIMER);
 	CHECK(c.entry & ENTRY_LOAD_EFER && c.entry & ENTRY_LOAD_PAT);
@@ -159,6 +159,40 @@ static void test_negotiate_skylake(void)
 	CHECK_EQ(c.entry_per_vcpu, ENTRY_IA32E_MODE_GUEST);
 	CHECK(c.has_ept_2m && c.has_ept_1g && c.has_ept_ad);
 	CHECK(c.has_invept_single && c.has_invvpid_single);
+}
+
+/* APIC virtualization: all four pieces or none; CR8 exits only without. */
+static void test_choose_apicv(void)
+{
+	struct vmx_cap_msrs caps = skylake;
+	struct vmx_ctrls c;
+	char err[256];
+
+	CHECK_EQ(vmx_ctrl_negotiate_all(&caps, &c, err, sizeof(err)), 0);
+	vmx_ctrl_choose_apicv(&c, &caps, true);
+	CHECK(c.apicv);
+	CHECK(c.proc & PROC_TPR_SHADOW);
+	CHECK(!(c.proc & (PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING)));
+	CHECK_EQ(c.proc2 & (PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT |
+			    PROC2_VIRT_INTR_DELIVERY | PROC2_VIRT_X2APIC_MODE),
+		 PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY);
+
+	/* not wanted (apicv=off): everything off, CR8 keeps exiting */
+	CHECK_EQ(vmx_ctrl_negotiate_all(&caps, &c, err, sizeof(err)), 0);
+	vmx_ctrl_choose_apicv(&c, &caps, false);
+	CHECK(!c.apicv);
+	CHECK(!(c.proc & PROC_TPR_SHADOW));
+	CHECK(c.proc & PROC_CR8_LOAD_EXITING && c.proc & PROC_CR8_STORE_EXITING);
+	CHECK(!(c.proc2 & (PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT |
+			   PROC2_VIRT_INTR_DELIVERY | PROC2_VIRT_X2APIC_MODE)));
+
+	/* a CPU without virtual-interrupt delivery: not used at all */
+	caps.proc2 &= ~((uint64_t)PROC2_VIRT_INTR_DELIVERY << 32);
+	CHECK_EQ(vmx_ctrl_negotiate_all(&caps, &c, err, sizeof(err)), 0);
+	vmx_ctrl_choose_apicv(&c, &caps, true);
+	CHECK(!c.apicv);
+	CHECK(!(c.proc2 & (PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT)));
+	CHECK(c.proc & PROC_CR8_LOAD_EXITING);
 }
 
 /* Without TRUE MSRs the CR3 exits are default-1: negotiated on, reported. */
@@ -226,6 +260,7 @@ int main(void)
 	RUN(test_cap_msr_choice);
 	RUN(test_negotiate_skylake);
 	RUN(test_negotiate_default1);
+	RUN(test_choose_apicv);
 	RUN(test_negotiate_missing);
 	return test_summary();
 }

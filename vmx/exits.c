@@ -339,7 +339,7 @@ enum exit_action exit_hlt(struct vcpu *vcpu, const struct exit_info *e)
 		return exit_hlt_cli(vcpu);
 	for (;;) {
 		vcpu->irq_pending = false;
-		if (guest_is_stopped(vcpu->guest) || vplatform_intr(vcpu, false) >= 0)
+		if (guest_is_stopped(vcpu->guest) || vplatform_intr(vcpu, false, true) >= 0)
 			break;
 		if (vcpu->sched.shared) {
 			/* yield the CPU until an interrupt or the next model deadline */

@@ -62,11 +62,22 @@ enum exit_action exit_rdmsr(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_wrmsr(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_ept_violation(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_xsetbv(struct vcpu *vcpu, const struct exit_info *e);
+enum exit_action exit_apic_access(struct vcpu *vcpu, const struct exit_info *e);
+enum exit_action exit_apic_write(struct vcpu *vcpu, const struct exit_info *e);
+enum exit_action exit_virtual_eoi(struct vcpu *vcpu, const struct exit_info *e);
+
+/* APIC virtualization, before every entry: RVI/SVI and the EOI-exit
+ * bitmap from the vCPU's virtual-APIC page (vmx/apicv.c). */
+void vcpu_apicv_sync(struct vcpu *vcpu);
 
 struct mmio_region;
 /* Emulate the access behind an EPT violation inside region r (vmx/mmio.c). */
 enum exit_action vcpu_mmio_emulate(struct vcpu *vcpu, const struct mmio_region *r,
 				   const struct exit_info *e);
+/* The same for an access already known to be the instruction's at RIP,
+ * at e->gpa (an APIC-access exit, vmx/apicv.c). */
+enum exit_action vcpu_mmio_emulate_insn(struct vcpu *vcpu, const struct mmio_region *r,
+					const struct exit_info *e);
 
 /* Helpers shared by the handlers (vmx/vcpu.c). */
 void vcpu_inject_gp(struct vcpu *vcpu);

@@ -139,16 +139,23 @@ static const char *mmio_not_by_insn(const struct exit_info *e)
 enum exit_action vcpu_mmio_emulate(struct vcpu *vcpu, const struct mmio_region *r,
 				   const struct exit_info *e)
 {
+	const char *why = mmio_not_by_insn(e);
+
+	if (why)
+		return mmio_refuse(vcpu, e, why, r);
+	return vcpu_mmio_emulate_insn(vcpu, r, e);
+}
+
+enum exit_action vcpu_mmio_emulate_insn(struct vcpu *vcpu, const struct mmio_region *r,
+					const struct exit_info *e)
+{
 	uint64_t rip = vmcs_read_natural(VMCS_GUEST_CS_BASE) + vmcs_read_natural(VMCS_GUEST_RIP);
 	uint64_t *gpr = vcpu->arch.gpr, val = 0;
 	uint8_t bytes[DECODE_MAX_LEN];
 	struct decoded_insn d;
-	const char *why = mmio_not_by_insn(e);
 	int n;
 	bool write;
 
-	if (why)
-		return mmio_refuse(vcpu, e, why, r);
 	n = fetch_insn(vcpu, rip, bytes, DECODE_MAX_LEN);
 	if (n < 0)
 		return mmio_refuse(vcpu, e, "legacy or PAE guest paging is not walked", r);

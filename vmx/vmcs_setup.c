@@ -8,8 +8,12 @@
  * virtual APIC page, posted interrupts, the preemption timer), unless the
  * CPU insists on them.
  */
+#include <hv/cmdline.h>
 #include <hv/lib.h>
+#include <hv/mm.h>
 #include <hv/printk.h>
+#include <hv/vmx.h>
+#include <hv/vplatform.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/msr.h>
@@ -28,16 +32,16 @@
 
 struct vmx_ctrls vmx_ctrls;
 struct vmx_cap_msrs vmx_caps;
+static uint64_t vmx_apic_access_pa; /* the APIC-access page, 0 without APIC virtualization */
+
+uint64_t vmx_apic_access_page(void)
+{
+	return vmx_ctrls.apicv ? vmx_apic_access_pa : 0;
+}
 
 #define VMX_MISC_PREEMPT_SHIFT_MASK GENMASK(4, 0) /* SDM A.6 */
 
 extern const char vmx_exit_entry[];
-
-/* Clear optional bits from word unless the CPU forces them (allowed-0). */
-static uint32_t drop_bits(uint32_t word, uint32_t bits, uint64_t cap_msr)
-{
-	return word & ~(bits & ~(uint32_t)cap_msr);
-}
 
 int vmx_setup_controls(char *err, size_t len)
 {
@@ -50,17 +54,23 @@ int vmx_setup_controls(char *err, size_t len)
 	 * before an entry, when another vCPU waits (vmx/vcpu_switch.c). */
 	c->has_preempt_timer = (c->pin & PIN_PREEMPT_TIMER) != 0;
 	c->preempt_shift = (uint8_t)(rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPT_SHIFT_MASK);
-	/* no virtual-APIC page or posted-interrupt descriptor yet */
-	c->pin = drop_bits(c->pin, PIN_PREEMPT_TIMER | PIN_POSTED_INTR, vmx_caps.pin);
-	c->proc = drop_bits(c->proc, PROC_TPR_SHADOW, vmx_caps.proc);
-	c->proc2 = drop_bits(
-	    c->proc2, PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY,
-	    vmx_caps.proc2);
+	/* no posted-interrupt descriptor: interrupts for a running vCPU go
+	 * through its vLAPIC's request bitmap and a kick instead */
+	c->pin = vmx_ctrl_drop(c->pin, PIN_PREEMPT_TIMER | PIN_POSTED_INTR, vmx_caps.pin);
+	vmx_ctrl_choose_apicv(c, &vmx_caps, !hv_opts.apicv_off);
+	/* One page for every guest: only its address matters, the CPU never
+	 * reads it (SDM 30.4); page_alloc_zeroed panics rather than fail. */
+	if (c->apicv && !vmx_apic_access_pa)
+		vmx_apic_access_pa = (uint64_t)(uintptr_t)page_alloc_zeroed(1);
+	pr_info("vmx: APIC virtualization %s\n",
+		c->apicv ? "on (virtual-interrupt delivery, APIC-register virtualization)"
+		: hv_opts.apicv_off ? "off (apicv=off)"
+				    : "off (the CPU lacks part of it: LAPIC accesses exit)");
 	/* Without "acknowledge interrupt on exit" an interrupt that caused an
 	 * exit stays pending in the LAPIC; the host takes it through its own
 	 * IDT as soon as it opens an interrupt window (exit_external_intr). */
 	c->exit =
-	    drop_bits(c->exit, EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_PREEMPT_TIMER, vmx_caps.exit);
+	    vmx_ctrl_drop(c->exit, EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_PREEMPT_TIMER, vmx_caps.exit);
 	return 0;
 }
 
@@ -76,6 +86,29 @@ uint64_t vmx_guest_cr0(uint64_t want)
 uint64_t vmx_guest_cr4(uint64_t want)
 {
 	return (want | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) & rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+}
+
+/* The virtual-APIC page is the vCPU's vLAPIC register page (core/vplatform.c,
+ * hv/vdev_lapic.h); RVI/SVI and the EOI-exit bitmap are rewritten before
+ * every entry (vcpu_apicv_sync). */
+static void vmcs_init_apicv(struct vcpu *vcpu)
+{
+	const struct vmx_ctrls *c = &vmx_ctrls;
+
+	if (c->proc & PROC_TPR_SHADOW) {
+		vmcs_write64(VMCS_CTRL_VIRTUAL_APIC_ADDR, vplatform_vapic_page(vcpu));
+		vmcs_write32(VMCS_CTRL_TPR_THRESHOLD, 0);
+	}
+	if (c->proc2 & PROC2_VIRT_APIC_ACCESSES)
+		vmcs_write64(VMCS_CTRL_APIC_ACCESS_ADDR, vmx_apic_access_pa);
+	if (!(c->proc2 & PROC2_VIRT_INTR_DELIVERY))
+		return;
+	vmcs_write64(VMCS_CTRL_EOI_EXIT_BITMAP0, 0);
+	vmcs_write64(VMCS_CTRL_EOI_EXIT_BITMAP1, 0);
+	vmcs_write64(VMCS_CTRL_EOI_EXIT_BITMAP2, 0);
+	vmcs_write64(VMCS_CTRL_EOI_EXIT_BITMAP3, 0);
+	memset(vcpu->arch.eoi_exit, 0, sizeof(vcpu->arch.eoi_exit));
+	vmcs_write16(VMCS_GUEST_INTR_STATUS, 0);
 }
 
 void vmcs_init_controls(struct vcpu *vcpu)
@@ -102,6 +135,7 @@ void vmcs_init_controls(struct vcpu *vcpu)
 	vmcs_write64(VMCS_CTRL_MSR_BITMAP, a->msr_bitmap_pa);
 	vmcs_write64(VMCS_CTRL_TSC_OFFSET, 0);
 	vmcs_write64(VMCS_CTRL_EPTP, vcpu->guest->eptp);
+	vmcs_init_apicv(vcpu);
 	if (c->proc2 & PROC2_VPID)
 		vmcs_write16(VMCS_CTRL_VPID, a->vpid);
 	if (c->proc2 & PROC2_XSAVES)

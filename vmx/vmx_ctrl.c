@@ -76,8 +76,10 @@ static const struct ctrl_policy policy[VMX_CTRL_WORDS] = {
 			PROC2_VPID |
 			/* a guest must not flush the caches its neighbours share */
 			PROC2_WBINVD_EXITING |
-			/* x2APIC register accesses and interrupt delivery without exits */
-			PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY,
+			/* xAPIC page and x2APIC register accesses, interrupt delivery
+			 * and EOIs without exits (vmx_ctrl_choose_apicv picks) */
+			PROC2_VIRT_APIC_ACCESSES | PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT |
+			PROC2_VIRT_INTR_DELIVERY,
 	},
 	[VMX_CTRL_EXIT] = {
 		.required =
@@ -155,12 +157,13 @@ static const char *const bit_names[VMX_CTRL_WORDS][32] = {
 	},
 	[VMX_CTRL_PROC] = {
 		[7] = "HLT exiting", [9] = "INVLPG exiting", [15] = "CR3-load exiting",
-		[16] = "CR3-store exiting", [21] = "use TPR shadow", [23] = "MOV-DR exiting",
+		[16] = "CR3-store exiting", [19] = "CR8-load exiting", [20] = "CR8-store exiting",
+		[21] = "use TPR shadow", [23] = "MOV-DR exiting",
 		[24] = "unconditional I/O exiting", [25] = "use I/O bitmaps",
 		[28] = "use MSR bitmaps", [31] = "activate secondary controls",
 	},
 	[VMX_CTRL_PROC2] = {
-		[1] = "EPT", [3] = "RDTSCP", [4] = "virtualize x2APIC mode", [5] = "VPID",
+		[0] = "virtualize APIC accesses", [1] = "EPT", [3] = "RDTSCP", [4] = "virtualize x2APIC mode", [5] = "VPID",
 		[7] = "unrestricted guest", [8] = "APIC-register virtualization",
 		[9] = "virtual-interrupt delivery", [12] = "INVPCID", [20] = "XSAVES/XRSTORS",
 	},
@@ -228,8 +231,8 @@ static void describe_missing(char *err, size_t len, enum vmx_ctrl_word w, uint32
 static void drop_orphans(struct vmx_ctrls *c)
 {
 	if (!(c->proc & PROC_TPR_SHADOW))
-		c->proc2 &= ~(uint32_t)(PROC2_VIRT_X2APIC_MODE | PROC2_APIC_REG_VIRT |
-					PROC2_VIRT_INTR_DELIVERY);
+		c->proc2 &= ~(uint32_t)(PROC2_VIRT_APIC_ACCESSES | PROC2_VIRT_X2APIC_MODE |
+					PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY);
 	if (!(c->proc2 & PROC2_VIRT_INTR_DELIVERY) || !(c->exit & EXIT_ACK_INTR_ON_EXIT))
 		c->pin &= ~(uint32_t)PIN_POSTED_INTR;
 	if (!(c->pin & PIN_PREEMPT_TIMER))
@@ -329,4 +332,31 @@ int vmx_ctrl_negotiate_all(const struct vmx_cap_msrs *caps, struct vmx_ctrls *ou
 	if ((out->proc2 & PROC2_EPT) && check_ept_caps(out, caps->ept_vpid, err, err_len) && !rc)
 		rc = -VMX_CTRL_EMISSING;
 	return rc;
+}
+
+/* Clear optional bits from word unless the CPU forces them (allowed-0). */
+uint32_t vmx_ctrl_drop(uint32_t word, uint32_t bits, uint64_t cap_msr)
+{
+	return word & ~(bits & ~(uint32_t)cap_msr);
+}
+
+#define APICV_PROC2 (PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY)
+
+void vmx_ctrl_choose_apicv(struct vmx_ctrls *c, const struct vmx_cap_msrs *caps, bool want)
+{
+	c->apicv = want && (c->proc & PROC_TPR_SHADOW) && (c->proc2 & APICV_PROC2) == APICV_PROC2;
+	if (!c->apicv) {
+		c->proc = vmx_ctrl_drop(c->proc, PROC_TPR_SHADOW, caps->proc);
+		c->proc2 =
+		    vmx_ctrl_drop(c->proc2, APICV_PROC2 | PROC2_VIRT_X2APIC_MODE, caps->proc2);
+		return;
+	}
+	/* MOV to/from CR8 now reads and writes the virtual-APIC page's TPR
+	 * (SDM 30.3), never the physical one: no exits needed. */
+	c->proc =
+	    vmx_ctrl_drop(c->proc, PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING, caps->proc);
+	/* "Virtualize x2APIC mode" and "virtualize APIC accesses" exclude each
+	 * other (SDM 26.2.1.1); guests start in xAPIC mode, and one in x2APIC
+	 * mode keeps exiting on the APIC MSRs while delivery stays virtual. */
+	c->proc2 = vmx_ctrl_drop(c->proc2, PROC2_VIRT_X2APIC_MODE, caps->proc2);
 }

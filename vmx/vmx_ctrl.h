@@ -80,6 +80,8 @@ struct vmx_ctrls {
 	 * counts down once per 2^preempt_shift TSC ticks (IA32_VMX_MISC[4:0]) */
 	bool has_preempt_timer;
 	uint8_t preempt_shift;
+	/* APIC virtualization is used (vmx_ctrl_choose_apicv) */
+	bool apicv;
 };
 
 /*
@@ -109,6 +111,19 @@ uint32_t vmx_ctrl_cap_msr(uint64_t basic, enum vmx_ctrl_word w);
  */
 int vmx_ctrl_negotiate_all(const struct vmx_cap_msrs *caps, struct vmx_ctrls *out, char *err,
 			   size_t err_len);
+
+/* Clear optional bits from a control word unless the CPU forces them
+ * (allowed-0 half of cap_msr). */
+uint32_t vmx_ctrl_drop(uint32_t word, uint32_t bits, uint64_t cap_msr);
+
+/*
+ * vmx_ctrl_choose_apicv - after negotiation: use APIC virtualization when
+ * wanted and the CPU has all of TPR shadow, APIC-access virtualization,
+ * APIC-register virtualization and virtual-interrupt delivery (SDM 30):
+ * c->apicv is set, CR8 exiting and x2APIC-mode virtualization dropped.
+ * Otherwise all of them are dropped and CR8 accesses keep exiting.
+ */
+void vmx_ctrl_choose_apicv(struct vmx_ctrls *c, const struct vmx_cap_msrs *caps, bool want);
 
 /* Name of bit `bit` of control word w ("EPT", "HLT exiting"), or NULL for a
  * bit this file has no name for. */

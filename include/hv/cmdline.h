@@ -9,6 +9,9 @@
  *        console line (the hypervisor's and the guests') starts with
  *        "[TICKS] ", the TSC ticks since the hypervisor's first instruction
  *        (hv_start_tsc, include/hv/printk.h)
+ *   apicv=on | apicv=off                                  default on: use the
+ *        CPU's APIC virtualization when it has it; off makes every guest
+ *        LAPIC access exit (for comparison, or around a CPU erratum)
  */
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
@@ -20,6 +23,7 @@ struct hv_options {
 	uint32_t console_baud;
 	int loglevel;
 	bool timestamps; /* prefix console lines with TSC ticks since start */
+	bool apicv_off;	 /* apicv=off: never use APIC virtualization */
 	/* The option was given (so it overrides hv.cfg's [hypervisor] console/log). */
 	bool console_given;
 	bool loglevel_given;
@@ -31,5 +35,8 @@ struct hv_options {
  * Returns false when some option was bad (opt->bad_option names it);
  * the remaining options are still applied. */
 bool cmdline_parse(const char *cmdline, struct hv_options *opt);
+
+/* The options the hypervisor booted with (core/main.c). */
+extern struct hv_options hv_opts;
 
 #endif

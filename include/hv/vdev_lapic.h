@@ -17,6 +17,25 @@
  *   - INIT/SIPI: the vCPU's start state (cpu_state, sipi_vector) which the
  *     hypervisor reads to park or start an AP.
  *
+ * The register file is one 4 KiB page laid out as the xAPIC MMIO page
+ * (SDM Vol. 3A table 11-1), which is also the layout of a VMX virtual-APIC
+ * page (SDM Vol. 3C 30.1): with APIC virtualization the CPU reads the
+ * registers from it and delivers, acknowledges and ends interrupts in it
+ * while the guest runs, without exits.  IRR, ISR, TMR, TPR and PPR live
+ * only in the page; the other registers are kept in the structure (the
+ * model needs their old values on a write) and mirrored into the page.
+ *
+ * Who may call what: the page may change under the guest while its vCPU
+ * runs, so only the vCPU's own CPU, between exit and entry ("the owner"),
+ * touches the page: the register accesses, vlapic_ack/eoi, vlapic_sync and
+ * the vlapic_apicv_* calls.  Anyone (another vCPU's IPI, the IOAPIC, a
+ * timer tick on another CPU) may call vlapic_accept, vlapic_tick,
+ * vlapic_ipi_deliver, vlapic_lint, vlapic_init_signal and the read-only
+ * queries: those leave new vectors in a pending-request bitmap (like a
+ * posted-interrupt descriptor) and defer INIT's clearing of the page, and
+ * the owner folds both in at its next vlapic_sync.  The caller serialises
+ * all calls (core/vplatform.c holds the platform lock).
+ *
  * Nothing here blocks, allocates or reads a clock: guest time comes in as
  * vdev_time_ns (hv/vdev.h).  Not modelled, and why: SMI (no SMM in guests),
  * the remote-read register, LINT remote-IRR, the thermal/perf/CMCI sources
@@ -35,7 +54,13 @@
 #define VLAPIC_UNMAPPED (-2) /* MMIO page not decoded (APIC disabled or x2APIC mode) */
 
 /* The xAPIC MMIO page (SDM Vol. 3A 11.4.1) and the x2APIC MSR range (11.12.1.2). */
-#define VLAPIC_MMIO_SIZE    0x1000u
+#define VLAPIC_MMIO_SIZE 0x1000u
+/* Offsets of the 256-bit vectors and of TPR/PPR in the register page. */
+#define VLAPIC_OFF_TPR	    0x080u
+#define VLAPIC_OFF_PPR	    0x0a0u
+#define VLAPIC_OFF_ISR	    0x100u
+#define VLAPIC_OFF_TMR	    0x180u
+#define VLAPIC_OFF_IRR	    0x200u
 #define VLAPIC_MSR_X2_FIRST 0x800u
 #define VLAPIC_MSR_X2_LAST  0x8ffu
 
@@ -103,6 +128,10 @@ struct vlapic_config {
 	uint64_t timer_hz;   /* APIC timer input clock: the crystal Linux reads in CPUID 0x15 ECX */
 	uint64_t tsc_hz;     /* guest TSC rate, to convert IA32_TSC_DEADLINE */
 	uint64_t tsc_offset; /* guest TSC value at guest time 0 */
+	/* The CPU delivers the page's interrupts itself (VMX virtual-interrupt
+	 * delivery): vlapic_ack is then unused, EOIs come as vlapic_apicv_eoi,
+	 * and only vectors not yet in the page need the vCPU kicked. */
+	bool hw_delivery;
 };
 
 struct vlapic_ops {
@@ -126,17 +155,23 @@ struct vlapic_timer {
 };
 
 struct vlapic {
+	/* The register page (first, so the page alignment costs no padding):
+	 * a 32-bit register every 16 bytes; bit v of a 256-bit vector at base
+	 * is bit v % 32 of the register at base + (v / 32) * 16. */
+	_Alignas(4096) uint32_t page[VLAPIC_MMIO_SIZE / 4];
 	struct vlapic_config cfg;
 	struct vlapic_ops ops;
 	uint64_t apic_base; /* IA32_APIC_BASE */
-	uint32_t tpr;
-	uint32_t ldr; /* xAPIC LDR; in x2APIC mode derived from the ID */
+	uint32_t ldr;	    /* xAPIC LDR; in x2APIC mode derived from the ID */
 	uint32_t dfr;
 	uint32_t svr;
-	uint32_t isr[8], tmr[8], irr[8]; /* 256-bit vectors, bit v of word v / 32 */
-	uint32_t esr;			 /* value software reads */
-	uint32_t esr_pending;		 /* errors since the last ESR write */
-	uint64_t icr;			 /* ICR, high half = destination */
+	/* accepted from anywhere, not yet in IRR/TMR (the owner folds them in) */
+	uint32_t pir[8], pir_level[8];
+	bool pir_any;
+	bool page_reset;      /* an INIT cleared the registers; the owner clears the page */
+	uint32_t esr;	      /* value software reads */
+	uint32_t esr_pending; /* errors since the last ESR write */
+	uint64_t icr;	      /* ICR, high half = destination */
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t dcr;
 	struct vlapic_timer timer;
@@ -203,13 +238,52 @@ vdev_time_ns vlapic_next_deadline(const struct vlapic *vl, vdev_time_ns now);
  * timer.coalesced, phase preserved. */
 void vlapic_tick(struct vlapic *vl, vdev_time_ns now);
 
-/* Accept a fixed interrupt (from the IOAPIC, an IPI, an LVT): sets IRR and
- * sets/clears TMR.  Returns false when dropped: vector < 16 (ESR bit 6), or
- * APIC hardware- or software-disabled (SDM 11.4.7.2). */
+/* Accept a fixed interrupt (from the IOAPIC, an IPI, an LVT): requested,
+ * then set in IRR (and TMR set/cleared) at the owner's next sync.  Returns false when dropped:
+ * vector < 16 (ESR bit 6), or APIC hardware- or software-disabled (SDM 11.4.7.2). */
 bool vlapic_accept(struct vlapic *vl, uint8_t vector, bool level_triggered);
 
-/* The highest IRR vector whose priority class is above PPR's, or -1. */
+/* The highest requested vector (IRR or not yet folded in) whose priority
+ * class is above PPR's, or -1.  Anyone. */
 int vlapic_pending_vector(const struct vlapic *vl);
+
+/* Whether vectors wait that the owner has not folded into the page yet. */
+bool vlapic_has_new(const struct vlapic *vl);
+
+/*
+ * vlapic_sync - the owner brings the page up to date: a deferred INIT
+ * clears it, an ICR high half the CPU stored there is taken, pending
+ * requests are folded into IRR/TMR, the mirrored registers and PPR are
+ * rewritten.  Every owner access does this itself;
+ * the hypervisor calls it before entering a guest with APIC virtualization.
+ */
+void vlapic_sync(struct vlapic *vl);
+
+/* After vlapic_sync: the VMX guest interrupt status (SDM Vol. 3C 25.4.2):
+ * RVI = highest IRR vector in bits 7:0, SVI = highest ISR vector in 15:8
+ * (0 when none). */
+uint16_t vlapic_intr_status(const struct vlapic *vl);
+
+/* The VMX EOI-exit bitmap (SDM Vol. 3C 30.1.4): level-triggered vectors
+ * (TMR), whose EOIs the IOAPIC must see, unless SVR suppresses EOI
+ * broadcasts. */
+void vlapic_eoi_exit_bitmap(const struct vlapic *vl, uint64_t bitmap[4]);
+
+/*
+ * vlapic_apicv_write - an APIC-write VM exit (SDM Vol. 3C 30.4.3.3): the
+ * guest's aligned 32-bit write is already in the page at offset; carry
+ * out what writing that register means (send an IPI, arm the timer...) and
+ * put the register's real value back.  Owner only.
+ */
+void vlapic_apicv_write(struct vlapic *vl, uint32_t offset, vdev_time_ns now);
+
+/* An EOI-induced VM exit for vector (SDM Vol. 3C 30.1.4): the CPU already
+ * ended it in ISR; forward a level-triggered one as vlapic_eoi would. */
+void vlapic_apicv_eoi(struct vlapic *vl, uint8_t vector);
+
+/* Whether vector is set in the 256-bit vector at base (VLAPIC_OFF_IRR,
+ * _ISR, _TMR) of the page. */
+bool vlapic_page_test(const struct vlapic *vl, uint32_t base, uint8_t vector);
 
 /* The hypervisor injected vector: IRR -> ISR (SDM 11.8.4).  Returns false
  * (and changes nothing) when vector was not in IRR. */

@@ -30,4 +30,9 @@ void vmx_cpu_disable(struct percpu *cpu);
  * virtualization, posted interrupts). */
 void vmx_report_caps(void);
 
+/* Host-physical address of the page the guests' EPT maps at their LAPIC
+ * base when APIC virtualization is on (SDM 30.4), else 0.  Valid once the
+ * controls are negotiated, before any partition is built. */
+uint64_t vmx_apic_access_page(void);
+
 #endif

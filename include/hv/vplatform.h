@@ -38,9 +38,12 @@
 #include <hv/vdev_rtc.h>
 #include <hv/vdev_uart.h>
 
-#define VPLATFORM_COM1	    0x3f8
-#define VPLATFORM_UART_IRQ  4
-#define VPLATFORM_TIMER_VEC 0xee /* the host LAPIC timer serving model deadlines */
+#define VPLATFORM_COM1 0x3f8
+/* The guests' LAPIC page, at the architectural default; relocating it is
+ * refused (IA32_APIC_BASE writes, vplatform_msr), as no OS needs that. */
+#define VPLATFORM_LAPIC_BASE 0xfee00000ULL
+#define VPLATFORM_UART_IRQ   4
+#define VPLATFORM_TIMER_VEC  0xee /* the host LAPIC timer serving model deadlines */
 
 struct vplatform {
 	spinlock_t lock;
@@ -124,9 +127,25 @@ bool vplatform_has_lapic(const struct guest *g);
 /*
  * vplatform_intr - advance every model to now, then the vector vcpu should
  * take next, or -1.  With take, the vector is acknowledged (vLAPIC IRR ->
- * ISR, or the PIC's INTA for ExtINT): the caller must inject it.
+ * ISR, or the PIC's INTA for ExtINT): the caller must inject it.  Without
+ * lapic only the PIC (ExtINT) is asked: the CPU delivers the vLAPIC's
+ * vectors itself (APIC virtualization, vplatform_apicv_sync).
  */
-int vplatform_intr(struct vcpu *vcpu, bool take);
+int vplatform_intr(struct vcpu *vcpu, bool take, bool lapic);
+
+/* The host-physical address of vcpu's vLAPIC register page, which is its
+ * VMX virtual-APIC page (0 when g has no platform). */
+uint64_t vplatform_vapic_page(struct vcpu *vcpu);
+
+/* APIC virtualization, before an entry: bring vcpu's register page up to
+ * date; returns the guest interrupt status (RVI | SVI << 8) and fills the
+ * EOI-exit bitmap. */
+uint16_t vplatform_apicv_sync(struct vcpu *vcpu, uint64_t eoi_exit[4]);
+
+/* An APIC-write exit at offset / an EOI-induced exit for vector
+ * (SDM Vol. 3C 30.4.3.3, 30.1.4). */
+void vplatform_apic_write(struct vcpu *vcpu, uint32_t offset);
+void vplatform_apic_eoi(struct vcpu *vcpu, uint8_t vector);
 
 /* Whether an NMI waits for vcpu (NMI IPI, LVT LINT1); with take it is
  * consumed: the caller injects it. */
