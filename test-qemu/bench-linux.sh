@@ -3,9 +3,11 @@
 # serial logs of the [bochs-bench-linux-boot] and [bochs-bench-linux] cases
 # (test-qemu/bench-cases.txt).
 #
-# Usage: test-qemu/bench-linux.sh BOOT_SERIAL_TXT EXITS_SERIAL_TXT
+# Usage: test-qemu/bench-linux.sh BOOT_SERIAL_TXT EXITS_SERIAL_TXT [NOAPICV_SERIAL_TXT]
 #   BOOT_SERIAL_TXT   the log of [bochs-bench-linux-boot] (one guest)
 #   EXITS_SERIAL_TXT  the log of [bochs-bench-linux] (base, idle, busy)
+#   NOAPICV_SERIAL_TXT the same guests with apicv=off ([bochs-bench-linux-noapicv]):
+#                     the exits APIC virtualization saves, for comparison
 #
 # The hypervisor ran with "timestamps": every line starts with "[TICKS] ",
 # TSC ticks since its first instruction (include/hv/printk.h), and guests
@@ -22,6 +24,7 @@
 #       (HV-GUEST-LINUX-START).
 #   BENCH linux exits/s idle: total X; REASON a, REASON b, ...
 #   BENCH linux exits/s busy: ...
+#   BENCH linux exits/s idle (apicv=off): ...   (with the third log)
 #       per vCPU: (guest's exits at stop - base's exits at stop) / phase
 #       length, the phase timed by the hypervisor's stamps on its start and
 #       end lines.  What boot and checks cost cancels out; what is left is
@@ -83,8 +86,9 @@ END {
 }
 ' "$BOOT_LOG"
 
-# Exits per second of idle and busy, less base.
-awk "$TSC_AWK"'
+# Exits per second of idle and busy, less base; LABEL follows the phase name.
+exits_report() {
+	awk -v label="$2" "$TSC_AWK"'
 function die(msg) { print "bench-linux: " FILENAME ": " msg > "/dev/stderr"; failed = 1; exit 1 }
 # "hv: guest NAME: exits: A 1, B 2" -> count[NAME, A] = 1, names[A] = 1
 function parse_exits(name, line,   list, n, i, item, num) {
@@ -134,7 +138,7 @@ function report(name, t0, t1,   secs, r, d, total, n, i, j, tmp, out, ord, val) 
 	out = ""
 	for (i = 1; i <= n; i++)
 		out = out sprintf("%s%s %.1f", i > 1 ? ", " : "", ord[i], val[ord[i]])
-	printf "BENCH linux exits/s %s: total %.1f; %s (per vCPU, over %.2f s)\n", name, total,
+	printf "BENCH linux exits/s %s%s: total %.1f; %s (per vCPU, over %.2f s)\n", name, label, total,
 		n ? out : "none", secs
 }
 END {
@@ -144,4 +148,10 @@ END {
 	report("idle", t_idle0, t_idle1)
 	report("busy", t_busy0, t_busy1)
 }
-' "$EXITS_LOG"
+' "$1"
+}
+
+exits_report "$EXITS_LOG" ""
+if [ -n "${3:-}" ]; then
+	exits_report "$3" " (apicv=off)"
+fi

@@ -95,8 +95,8 @@ run:
 # Then the cost of switching between two vCPUs sharing one CPU, measured by
 # the hypervisor in [bochs-guests-shared] (docs/scheduler.md).
 # Then the Linux figures (cases of test-qemu/bench-cases.txt, not run by
-# `make test`; about 10 minutes): boot time and exits per second idle and
-# busy, "BENCH linux ..." lines from test-qemu/bench-linux.sh, printed even
+# `make test`; about 15 minutes): boot time and exits per second idle and
+# busy, with APIC virtualization and without (apicv=off), "BENCH linux ..." lines from test-qemu/bench-linux.sh, printed even
 # when a guest's checks failed (a WARNING in its kernel log does not make its
 # timing meaningless); make then fails after them.
 bench: all iso guests guest-kernel
@@ -107,4 +107,5 @@ bench: all iso guests guest-kernel
 	    $(BUILD)/test-qemu/bochs-guests-shared/serial.txt | head -n 1
 	CASES_FILE=test-qemu/bench-cases.txt BUILD=$(BUILD) test-qemu/run.sh 'bochs-bench-linux*'; \
 	rc=$$?; test-qemu/bench-linux.sh $(BUILD)/test-qemu/bochs-bench-linux-boot/serial.txt \
-		$(BUILD)/test-qemu/bochs-bench-linux/serial.txt && exit $$rc
+		$(BUILD)/test-qemu/bochs-bench-linux/serial.txt \
+		$(BUILD)/test-qemu/bochs-bench-linux-noapicv/serial.txt && exit $$rc
