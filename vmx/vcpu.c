@@ -175,6 +175,10 @@ static void vcpu_entry_failed(struct vcpu *vcpu, const struct exit_info *e)
 {
 	char why[160];
 
+	if (e->reason == VMX_EXIT_ENTRY_FAIL_MCE) { /* not the guest state's fault */
+		exit_machine_check(vcpu, e);
+		return;
+	}
 	vmx_explain_guest_state(why, sizeof(why));
 	guest_stop_as(vcpu->guest, GUEST_STOP_FATAL, "VM entry failed: %s (qualification %llu)%s%s",
 		      vmx_exit_lookup(e->reason).name, (unsigned long long)e->qual,

@@ -91,7 +91,7 @@ void vmcs_init_controls(struct vcpu *vcpu)
 	vmcs_write32(VMCS_CTRL_EXIT_CONTROLS, c->exit);
 	a->entry_ctls = c->entry | (a->boot.mode == VCPU_BOOT_LONG64 ? ENTRY_IA32E_MODE_GUEST : 0);
 	vmcs_write32(VMCS_CTRL_ENTRY_CONTROLS, a->entry_ctls);
-	vmcs_write32(VMCS_CTRL_EXCEPTION_BITMAP, 0);
+	vmcs_write32(VMCS_CTRL_EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP);
 	vmcs_write32(VMCS_CTRL_PF_ERROR_MASK, 0);
 	vmcs_write32(VMCS_CTRL_PF_ERROR_MATCH, 0);
 	vmcs_write32(VMCS_CTRL_CR3_TARGET_COUNT, 0);
