@@ -350,6 +350,7 @@ void vcpu_arch_run(struct vcpu *vcpu)
 	struct vcpu_arch *a = &vcpu->arch;
 
 	vcpu_reset_xstate();
+	vcpu_arch_scrub(vcpu); /* nothing of an earlier run of the guest */
 	a->xcr0 = XCR0_X87;
 	if (vmclear(a->vmcs_pa) != VMX_SUCCEED || vmptrld(a->vmcs_pa) != VMX_SUCCEED) {
 		guest_stop_as(vcpu->guest, GUEST_STOP_FATAL,
@@ -376,4 +377,5 @@ void vcpu_arch_run(struct vcpu *vcpu)
 	a->vmcs_loaded = false;
 	vmclear(a->vmcs_pa);
 	vcpu_reset_xstate();
+	vcpu_arch_scrub(vcpu);
 }
