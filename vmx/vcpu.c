@@ -15,6 +15,7 @@
 #include <arch/msr.h>
 #include "vmx/bitmap.h"
 #include "vmx/exits.h"
+#include "vmx/mitigate.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_ops.h"
@@ -283,6 +284,7 @@ static bool vcpu_enter_once(struct vcpu *vcpu)
 	int rc;
 
 	vcpu_prepare_entry(vcpu);
+	vmx_mitigate_before_entry(vcpu);
 	rc = vmx_run(&vcpu->arch);
 
 	if (rc) {
