@@ -54,6 +54,7 @@ test_bitmap_SRCS	:= vmx/bitmap.c
 test_exits_SRCS		:= vmx/exit_table.c
 test_cr_check_SRCS	:= vmx/cr_check.c
 test_mitigate_SRCS	:= vmx/mitigate.c
+test_smt_SRCS		:= core/smt.c
 test_mb1info_SRCS	:= boot/mb1_parse.c drivers/acpi_rsdp.c
 fuzz_mb1info_SRCS	:= boot/mb1_parse.c drivers/acpi_rsdp.c
 test_vdev_uart_SRCS	:= guests/vdev_uart.c
