@@ -13,7 +13,8 @@
  * writing IA32_FLUSH_CMD.L1D_FLUSH before entering a different vCPU keeps
  * one guest's data from the next (Intel, "Deep Dive: Intel Analysis of L1
  * Terminal Fault").  A dedicated CPU always enters the same vCPU, so it
- * flushes once per run; shared CPUs flush on each switch.  Not flushed on
+ * flushes once per run of its guest (vmx_mitigate_new_run); shared CPUs
+ * flush on each switch.  Not flushed on
  * every entry: the host's own data in L1D (the exit handlers of this
  * vCPU) is then exposed to the guest that caused those exits, which is
  * the trade-off KVM's default "cond" mode makes too.
@@ -91,4 +92,12 @@ void vmx_mitigate_before_entry(const struct vcpu *vcpu)
 		return;
 	wrmsr(MSR_IA32_FLUSH_CMD, FLUSH_CMD_L1D);
 	last_entered[cpu] = vcpu;
+}
+
+void vmx_mitigate_new_run(void)
+{
+	uint32_t cpu = this_cpu()->cpu_id;
+
+	if (cpu < HV_MAX_CPUS)
+		last_entered[cpu] = NULL;
 }

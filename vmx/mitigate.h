@@ -39,6 +39,9 @@ void vmx_mitigations_init(void);
  * when this CPU last entered another vCPU.  VERW itself is in vmx/entry.S,
  * as late as it can be. */
 void vmx_mitigate_before_entry(const struct vcpu *vcpu);
+/* A new run of a guest starts (or one ended) on this CPU: its next entry
+ * flushes the L1D whichever vCPU it enters. */
+void vmx_mitigate_new_run(void);
 
 /* Read by vmx/entry.S: nonzero to VERW before entry, and VERW's operand
  * (a valid writable data-segment selector: SDM Vol. 2B VERW, the MD_CLEAR

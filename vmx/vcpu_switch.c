@@ -24,6 +24,7 @@
 #include <hv/printk.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include "vmx/mitigate.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_ops.h"
@@ -146,8 +147,11 @@ void vcpu_arch_scrub(struct vcpu *vcpu)
 	uint32_t run = vcpu->guest->restarts + 1; /* 0: never scrubbed */
 	bool rdtscp = has_rdtscp();
 
-	if (vcpu->sched.shared ||
-	    (vcpu->arch.scrubbed_run == run && !guest_is_stopped(vcpu->guest)))
+	if (vcpu->arch.scrubbed_run == run && !guest_is_stopped(vcpu->guest))
+		return;
+	vcpu->arch.scrubbed_run = run;
+	vmx_mitigate_new_run(); /* the next entry flushes the L1D (vmx/mitigate.c) */
+	if (vcpu->sched.shared)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(switched_msrs); i++)
 		if (switched_msrs[i] != MSR_TSC_AUX || rdtscp)
@@ -157,7 +161,6 @@ void vcpu_arch_scrub(struct vcpu *vcpu)
 	write_dr2(0);
 	write_dr3(0);
 	write_dr6(DR6_INIT);
-	vcpu->arch.scrubbed_run = run;
 }
 
 static void state_save(struct vcpu *v)
