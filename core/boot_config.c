@@ -9,6 +9,8 @@
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/printk.h>
+#include <hv/smt.h>
+#include <arch/cpu.h>
 
 /* Kept free for EPT tables, VMCS pages and bitmaps when the guests' memory
  * is checked against what the allocator has left. */
@@ -41,6 +43,41 @@ static void report(void *ctx, const char *filename, uint32_t line, const char *m
 		pr_err("config: %s: %s\n", filename, msg);
 }
 
+static void log_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	pr_warn("config: warning: %s\n", msg);
+}
+
+/* Leaf 0x1F where the CPU has it, else 0xB; 0 when neither. */
+static uint32_t this_cpu_smt_shift(void)
+{
+	static const uint32_t leaves[] = {0x1f, 0xb};
+	uint32_t max = cpuid(0, 0).eax;
+	struct cpuid_regs r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		if (max < leaves[i])
+			continue;
+		r = cpuid(leaves[i], 0);
+		if (r.ebx) /* a leaf the CPU implements: EBX counts processors */
+			return smt_shift_from_leaf(r.eax, r.ecx);
+	}
+	return 0;
+}
+
+/* The SMT shift of this CPU, then smt_check_config over percpu[]'s APIC
+ * IDs, each warning logged "hv: config: warning: ...". */
+static void smt_warn_config(const struct hv_config *cfg)
+{
+	static uint32_t apic_id[HV_MAX_CPUS];
+	uint32_t n = MIN(cpu_count, (uint32_t)HV_MAX_CPUS);
+
+	for (uint32_t i = 0; i < n; i++)
+		apic_id[i] = percpu[i].apic_id;
+	smt_check_config(cfg, apic_id, n, this_cpu_smt_shift(), log_warning, NULL);
+}
+
 enum config_load_result config_load(const struct boot_info *bi, struct hv_config *cfg)
 {
 	const struct boot_module *m = bootfile_find(bi, HV_CONFIG_NAME);
@@ -64,5 +101,6 @@ enum config_load_result config_load(const struct boot_info *bi, struct hv_config
 	}
 	pr_info("config: %s: %u guest%s\n", m->name, cfg->guest_count,
 		cfg->guest_count == 1 ? "" : "s");
+	smt_warn_config(cfg); /* accepted, but the operator should know */
 	return CONFIG_OK;
 }

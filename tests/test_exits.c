@@ -37,6 +37,9 @@ STUB(exit_xsetbv)
 STUB(exit_apic_access)
 STUB(exit_apic_write)
 STUB(exit_virtual_eoi)
+STUB(exit_rdpmc)
+STUB(exit_monitor_mwait)
+STUB(exit_machine_check)
 
 /* Numbers Appendix C leaves unassigned. */
 static bool reserved_reason(uint32_t r)
@@ -96,6 +99,29 @@ static void test_handled_reasons(void)
 	CHECK(vmx_exit_lookup(VMX_EXIT_INVEPT).handle == exit_vmx_insn);
 	CHECK(vmx_exit_lookup(VMX_EXIT_INVVPID).handle == exit_vmx_insn);
 	CHECK(vmx_exit_lookup(VMX_EXIT_VMFUNC).handle == exit_vmx_insn);
+	/* no PMU, no MONITOR in the guest's CPUID: #GP and #UD */
+	CHECK(vmx_exit_lookup(VMX_EXIT_RDPMC).handle == exit_rdpmc);
+	CHECK(vmx_exit_lookup(VMX_EXIT_MONITOR).handle == exit_monitor_mwait);
+	CHECK(vmx_exit_lookup(VMX_EXIT_MWAIT).handle == exit_monitor_mwait);
+	/* a machine check during VM entry stops the guest, like one in it */
+	CHECK(vmx_exit_lookup(VMX_EXIT_ENTRY_FAIL_MCE).handle == exit_machine_check);
+}
+
+/* Reason 0's interruption information (SDM Vol. 3C 28.2.2): valid bit 31,
+ * type 10:8, vector 7:0. */
+static void test_exception_kind(void)
+{
+	CHECK_EQ(VMX_EXCEPTION_BITMAP, 1u << 18); /* #MC and nothing else */
+	CHECK_EQ(vmx_exc_exit_kind(INTR_INFO_VALID | INTR_TYPE_NMI | 2), EXC_EXIT_NMI);
+	CHECK_EQ(vmx_exc_exit_kind(INTR_INFO_VALID | INTR_TYPE_HW_EXC | 18), EXC_EXIT_MC);
+	/* INT 18 in software is not a machine check */
+	CHECK_EQ(vmx_exc_exit_kind(INTR_INFO_VALID | INTR_TYPE_SW_INTR | 18), EXC_EXIT_OTHER);
+	CHECK_EQ(vmx_exc_exit_kind(INTR_INFO_VALID | INTR_TYPE_HW_EXC | 13), EXC_EXIT_OTHER);
+	CHECK_EQ(vmx_exc_exit_kind(INTR_INFO_VALID | INTR_TYPE_HW_EXC | INTR_INFO_DELIVER_EC | 14),
+		 EXC_EXIT_OTHER);
+	/* no valid information: neither */
+	CHECK_EQ(vmx_exc_exit_kind(INTR_TYPE_HW_EXC | 18), EXC_EXIT_OTHER);
+	CHECK_EQ(vmx_exc_exit_kind(0), EXC_EXIT_OTHER);
 }
 
 int main(void)
@@ -103,5 +129,6 @@ int main(void)
 	RUN(test_every_reason_named);
 	RUN(test_unknown_is_unexpected);
 	RUN(test_handled_reasons);
+	RUN(test_exception_kind);
 	return test_summary();
 }

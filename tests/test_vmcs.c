@@ -148,6 +148,9 @@ static void test_negotiate_skylake(void)
 	CHECK_EQ(c.forced[VMX_CTRL_PROC], 0);
 	/* CR8 exiting keeps the physical TPR the host's */
 	CHECK(c.proc & PROC_CR8_LOAD_EXITING && c.proc & PROC_CR8_STORE_EXITING);
+	/* no PMU and no MONITOR in the guest's CPUID: the instructions exit */
+	CHECK(c.proc & PROC_RDPMC_EXITING && c.proc & PROC_MONITOR_EXITING &&
+	      c.proc & PROC_MWAIT_EXITING);
 	CHECK_EQ(c.proc2, PROC2_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_RDTSCP | PROC2_INVPCID |
 			      PROC2_XSAVES | PROC2_VPID | PROC2_WBINVD_EXITING |
 			      PROC2_VIRT_APIC_ACCESSES | PROC2_VIRT_X2APIC_MODE |
@@ -220,6 +223,14 @@ static void test_negotiate_missing(void)
 	CHECK_EQ(vmx_ctrl_negotiate_all(&caps, &c, err, sizeof(err)), -VMX_CTRL_EMISSING);
 	CHECK_STREQ(err, "secondary processor-based controls: EPT, unrestricted guest; "
 			 "VM-exit controls: load IA32_EFER");
+
+	/* a CPU that cannot make RDPMC, MONITOR and MWAIT exit is named */
+	caps = skylake;
+	caps.proc &=
+	    ~((uint64_t)(PROC_RDPMC_EXITING | PROC_MONITOR_EXITING | PROC_MWAIT_EXITING) << 32);
+	CHECK_EQ(vmx_ctrl_negotiate_all(&caps, &c, err, sizeof(err)), -VMX_CTRL_EMISSING);
+	CHECK_STREQ(err, "primary processor-based controls: MWAIT exiting, RDPMC exiting, "
+			 "MONITOR exiting");
 
 	/* dependencies: no TPR shadow -> no APIC virtualization -> no posted interrupts */
 	caps = skylake;

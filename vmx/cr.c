@@ -7,6 +7,7 @@
 #include <hv/guest.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include "vmx/cr_check.h"
 #include "vmx/exits.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
@@ -46,12 +47,27 @@ static void cr0_long_mode(struct vcpu *vcpu, uint64_t old, uint64_t val)
 	vcpu->arch.entry_ctls = entry;
 }
 
+/* The guest's state the checks of vmx/cr_check.c depend on. */
+static struct cr_ctx cr_ctx_read(const struct vcpu *vcpu)
+{
+	return (struct cr_ctx){
+	    .cr0 = vcpu_guest_cr0(vcpu),
+	    .cr4 = vcpu_guest_cr4(vcpu),
+	    .efer = vmcs_read64(VMCS_GUEST_EFER),
+	    .cr3 = vmcs_read_natural(VMCS_GUEST_CR3),
+	    .cs_l = (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L) != 0,
+	    /* VMX and SMX stay hidden (CPUID.1:ECX, vmx/exits.c); bits the CPU
+	     * cannot run with in VMX operation are 0 in CR4_FIXED1 (SDM A.8) */
+	    .cr4_reserved = CRC_CR4_VMXE | CRC_CR4_SMXE | ~rdmsr(MSR_IA32_VMX_CR4_FIXED1),
+	};
+}
+
 static bool cr0_write(struct vcpu *vcpu, uint64_t val)
 {
 	uint64_t old = vmcs_read_natural(VMCS_GUEST_CR0);
+	struct cr_ctx c = cr_ctx_read(vcpu);
 
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-	    ((val & CR0_NW) && !(val & CR0_CD)))
+	if (!vmx_cr0_valid(&c, val))
 		return false;
 	cr0_long_mode(vcpu, old, val);
 	vmcs_write_natural(VMCS_CTRL_CR0_READ_SHADOW, val);
@@ -59,10 +75,11 @@ static bool cr0_write(struct vcpu *vcpu, uint64_t val)
 	return true;
 }
 
-static bool cr4_write(uint64_t val)
+static bool cr4_write(const struct vcpu *vcpu, uint64_t val)
 {
-	/* VMX stays hidden; bits the CPU cannot run the guest with are refused */
-	if ((val & CR4_VMXE) || vmx_guest_cr4(val) != (val | vmx_guest_cr4(0)))
+	struct cr_ctx c = cr_ctx_read(vcpu);
+
+	if (!vmx_cr4_valid(&c, val))
 		return false;
 	vmcs_write_natural(VMCS_CTRL_CR4_READ_SHADOW, val);
 	vmcs_write_natural(VMCS_GUEST_CR4, vmx_guest_cr4(val));
@@ -82,7 +99,7 @@ static enum exit_action mov_to_cr(struct vcpu *vcpu, unsigned cr, uint64_t val)
 		ok = true;
 		break;
 	case 4:
-		ok = cr4_write(val);
+		ok = cr4_write(vcpu, val);
 		break;
 	case 8: /* kept per vCPU: the physical TPR stays the host's */
 		ok = val <= 15;

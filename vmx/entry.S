@@ -13,6 +13,10 @@
  * The VA_* offsets come from vmx/vcpu_arch.h and are compile_assert'ed
  * against struct vcpu_arch in vmx/vcpu.c.  The host never uses the
  * FPU/SSE/AVX registers (-mgeneral-regs-only), so they stay the guest's.
+ *
+ * When the CPU enumerates MD_CLEAR (vmx/mitigate.c) a VERW clears its
+ * buffers before the entry.  VERW writes ZF, so it comes before the
+ * "launched?" test; after it only the guest's own registers are loaded.
  */
 #include "vmx/vcpu_arch.h"
 
@@ -33,6 +37,10 @@ vmx_run:
 	vmwrite	%rsp, %rax
 	jbe	.Lfail			/* CF or ZF: the VMWRITE itself failed */
 
+	cmpb	$0, vmx_verw_on_entry(%rip)
+	je	2f
+	verw	vmx_verw_sel(%rip)	/* MDS: overwrite the CPU buffers */
+2:
 	movq	VA_CR2(%rdi), %rax
 	movq	%rax, %cr2
 

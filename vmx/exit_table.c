@@ -26,7 +26,7 @@ static const struct exit_entry exit_table[VMX_EXIT_REASON_MAX] = {
     E(HLT, exit_hlt, "HLT"),
     E(INVD, exit_invd, "INVD"),
     E(INVLPG, NULL, "INVLPG"),
-    E(RDPMC, NULL, "RDPMC"),
+    E(RDPMC, exit_rdpmc, "RDPMC"),
     E(RDTSC, NULL, "RDTSC"),
     E(RSM, NULL, "RSM"),
     E(VMCALL, exit_vmcall, "VMCALL"),
@@ -46,11 +46,11 @@ static const struct exit_entry exit_table[VMX_EXIT_REASON_MAX] = {
     E(WRMSR, exit_wrmsr, "WRMSR"),
     E(ENTRY_FAIL_GUEST, NULL, "VM-entry failure: invalid guest state"),
     E(ENTRY_FAIL_MSR_LOAD, NULL, "VM-entry failure: MSR loading"),
-    E(MWAIT, NULL, "MWAIT"),
+    E(MWAIT, exit_monitor_mwait, "MWAIT"),
     E(MONITOR_TRAP_FLAG, NULL, "monitor trap flag"),
-    E(MONITOR, NULL, "MONITOR"),
+    E(MONITOR, exit_monitor_mwait, "MONITOR"),
     E(PAUSE, NULL, "PAUSE"),
-    E(ENTRY_FAIL_MCE, NULL, "VM-entry failure: machine check"),
+    E(ENTRY_FAIL_MCE, exit_machine_check, "VM-entry failure: machine check"),
     E(TPR_BELOW_THRESHOLD, NULL, "TPR below threshold"),
     E(APIC_ACCESS, exit_apic_access, "APIC access"),
     E(VIRTUALIZED_EOI, exit_virtual_eoi, "virtualized EOI"),
@@ -86,6 +86,21 @@ static const struct exit_entry exit_table[VMX_EXIT_REASON_MAX] = {
 };
 
 #undef E
+
+#define X86_VEC_MC 18
+
+enum exc_exit_kind vmx_exc_exit_kind(uint32_t intr_info)
+{
+	uint32_t type = intr_info & INTR_INFO_TYPE_MASK;
+
+	if (!(intr_info & INTR_INFO_VALID))
+		return EXC_EXIT_OTHER;
+	if (type == INTR_TYPE_NMI)
+		return EXC_EXIT_NMI;
+	if (type == INTR_TYPE_HW_EXC && (intr_info & INTR_INFO_VECTOR_MASK) == X86_VEC_MC)
+		return EXC_EXIT_MC;
+	return EXC_EXIT_OTHER;
+}
 
 struct exit_entry vmx_exit_lookup(uint32_t reason)
 {

@@ -60,14 +60,81 @@ enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e)
 	return EXIT_STOP;
 }
 
-/* Only NMIs exit (the exception bitmap is empty).  An NMI is the host's
- * "stop" signal (smp_stop_others); any other is reported and dropped. */
+/* Machine-check MSRs (SDM Vol. 3B 16.3.1, "Machine-Check Global Control
+ * MSRs", and 16.3.2, "Error-Reporting Register Banks") */
+#define MSR_IA32_MCG_CAP    0x179
+#define MSR_IA32_MCG_STATUS 0x17a
+#define MSR_IA32_MC0_STATUS 0x401
+#define MSR_IA32_MC0_ADDR   0x402
+#define MCG_CAP_COUNT	    GENMASK(7, 0)
+#define MCG_STATUS_MCIP	    BIT(2)
+#define MCI_STATUS_VAL	    BIT(63)
+#define MCI_STATUS_ADDRV    BIT(58)
+#define MC_BANKS_MAX	    32
+
+/* Log every machine-check bank with a valid error, then clear MCG_STATUS:
+ * with MCIP still set, a second machine check shuts the CPU down (SDM
+ * Vol. 3B 16.3.1.2).  Nothing when the CPU has no MCA. */
+static void mc_log_banks(uint32_t cpu)
+{
+	uint64_t status, banks;
+
+	if (!(cpuid(1, 0).edx & CPUID_1_EDX_MCA))
+		return;
+	banks = MIN(rdmsr(MSR_IA32_MCG_CAP) & MCG_CAP_COUNT, (uint64_t)MC_BANKS_MAX);
+	pr_err("cpu %u: MCG_STATUS %#llx\n", cpu, (unsigned long long)rdmsr(MSR_IA32_MCG_STATUS));
+	for (uint32_t i = 0; i < banks; i++) {
+		status = rdmsr(MSR_IA32_MC0_STATUS + 4 * i);
+		if (!(status & MCI_STATUS_VAL))
+			continue;
+		pr_err("cpu %u: MC%u_STATUS %#llx addr %#llx\n", cpu, i, (unsigned long long)status,
+		       (unsigned long long)(status & MCI_STATUS_ADDRV
+						? rdmsr(MSR_IA32_MC0_ADDR + 4 * i)
+						: 0));
+	}
+	wrmsr(MSR_IA32_MCG_STATUS, rdmsr(MSR_IA32_MCG_STATUS) & ~(uint64_t)MCG_STATUS_MCIP);
+}
+
+/*
+ * A machine check while the guest ran (#MC in the exception bitmap, SDM
+ * Vol. 3C 25.6.3) or while the CPU entered it (exit reason 41, SDM Vol. 3C
+ * 27.9 "Machine-Check Events During VM Entry").  The guest's CPUID offers
+ * no MCE/MCA and its state can no longer be trusted, so it is never
+ * handed the event: the banks are logged and this guest alone is stopped
+ * as fatal (not restarted: the hardware under it is suspect).  The host
+ * and the other partitions run on; the operator decides about the
+ * machine from the log.
+ */
+enum exit_action exit_machine_check(struct vcpu *vcpu, const struct exit_info *e)
+{
+	uint32_t cpu = this_cpu()->cpu_id;
+
+	pr_err("MACHINE CHECK on cpu %u while %s guest %s (vcpu %u)\n", cpu,
+	       e->reason == VMX_EXIT_ENTRY_FAIL_MCE ? "entering" : "running", vcpu->guest->name,
+	       vcpu->index);
+	mc_log_banks(cpu);
+	guest_stop_as(vcpu->guest, GUEST_STOP_FATAL, "machine check on cpu %u (vcpu %u)", cpu,
+		      vcpu->index);
+	vcpu_dump(vcpu, e);
+	return EXIT_STOP;
+}
+
+/* Exceptions or NMIs (reason 0).  Only #MC is in the exception bitmap
+ * (VMX_EXCEPTION_BITMAP).  An NMI is the host's "stop" signal
+ * (smp_stop_others); any other is reported and dropped. */
 enum exit_action exit_nmi_exception(struct vcpu *vcpu, const struct exit_info *e)
 {
 	struct percpu *cpu = this_cpu();
 
-	if ((e->intr_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI)
+	switch (vmx_exc_exit_kind(e->intr_info)) {
+	case EXC_EXIT_MC:
+		return exit_machine_check(vcpu, e);
+	case EXC_EXIT_NMI:
+		break;
+	case EXC_EXIT_OTHER:
+	default:
 		return exit_unexpected(vcpu, e);
+	}
 	if (cpu->stop_requested) {
 		/* leave VMX root first: INIT-based resets are blocked in it */
 		vmx_cpu_disable(cpu);
@@ -75,6 +142,27 @@ enum exit_action exit_nmi_exception(struct vcpu *vcpu, const struct exit_info *e
 		cpu_halt_forever();
 	}
 	pr_warn("cpu %u: NMI while running guest %s\n", cpu->cpu_id, vcpu->guest->name);
+	return EXIT_RESUME;
+}
+
+/* RDPMC: the guest's CPUID offers no PMU (leaf 0xa reads 0), so no
+ * counter ECX can name exists: #GP(0) (SDM Vol. 2B RDPMC), and the host's
+ * counters stay unread. */
+enum exit_action exit_rdpmc(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)e;
+	vcpu_inject_gp(vcpu);
+	return EXIT_RESUME;
+}
+
+/* MONITOR and MWAIT #UD when CPUID.01H:ECX.MONITOR[bit 3] = 0 (SDM Vol. 2B
+ * MONITOR, MWAIT), which is what cpuid_adjust_1 tells the guest: the
+ * hypervisor enforces what it advertised, and no guest parks a physical
+ * CPU in a deep C-state its neighbours' latency depends on. */
+enum exit_action exit_monitor_mwait(struct vcpu *vcpu, const struct exit_info *e)
+{
+	(void)e;
+	vcpu_inject_ud(vcpu);
 	return EXIT_RESUME;
 }
 

@@ -44,6 +44,24 @@ struct exit_entry {
  */
 struct exit_entry vmx_exit_lookup(uint32_t reason);
 
+/*
+ * Exceptions that exit (the VMCS exception bitmap, SDM Vol. 3C 25.6.3):
+ * only #MC (vector 18).  A machine check belongs to the host: the guest's
+ * CPUID offers no MCE/MCA, so its IDT must never see one (exit_machine_check).
+ */
+#define VMX_EXCEPTION_BITMAP BIT(18)
+
+/* What an "exception or NMI" exit (reason 0) reports in its interruption
+ * information (SDM Vol. 3C 28.2.2, "Information for VM Exits Due to
+ * Vectored Events"): an NMI, a machine check, or anything else. */
+enum exc_exit_kind {
+	EXC_EXIT_OTHER = 0,
+	EXC_EXIT_NMI,
+	EXC_EXIT_MC,
+};
+/* Classify intr_info (pure; vmx/exit_table.c).  Invalid info is OTHER. */
+enum exc_exit_kind vmx_exc_exit_kind(uint32_t intr_info);
+
 /* The handlers the table names. */
 enum exit_action exit_unexpected(struct vcpu *vcpu, const struct exit_info *e);
 enum exit_action exit_nmi_exception(struct vcpu *vcpu, const struct exit_info *e);
@@ -69,6 +87,12 @@ enum exit_action exit_virtual_eoi(struct vcpu *vcpu, const struct exit_info *e);
 /* APIC virtualization, before every entry: RVI/SVI and the EOI-exit
  * bitmap from the vCPU's virtual-APIC page (vmx/apicv.c). */
 void vcpu_apicv_sync(struct vcpu *vcpu);
+
+enum exit_action exit_rdpmc(struct vcpu *vcpu, const struct exit_info *e);
+enum exit_action exit_monitor_mwait(struct vcpu *vcpu, const struct exit_info *e);
+/* A machine check in the guest or during VM entry (reason 41): logged,
+ * the guest stopped as fatal (vmx/exits.c).  Always EXIT_STOP. */
+enum exit_action exit_machine_check(struct vcpu *vcpu, const struct exit_info *e);
 
 struct mmio_region;
 /* Emulate the access behind an EPT violation inside region r (vmx/mmio.c). */

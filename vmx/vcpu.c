@@ -15,6 +15,7 @@
 #include <arch/msr.h>
 #include "vmx/bitmap.h"
 #include "vmx/exits.h"
+#include "vmx/mitigate.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_ops.h"
@@ -175,6 +176,10 @@ static void vcpu_entry_failed(struct vcpu *vcpu, const struct exit_info *e)
 {
 	char why[160];
 
+	if (e->reason == VMX_EXIT_ENTRY_FAIL_MCE) { /* not the guest state's fault */
+		exit_machine_check(vcpu, e);
+		return;
+	}
 	vmx_explain_guest_state(why, sizeof(why));
 	guest_stop_as(vcpu->guest, GUEST_STOP_FATAL, "VM entry failed: %s (qualification %llu)%s%s",
 		      vmx_exit_lookup(e->reason).name, (unsigned long long)e->qual,
@@ -281,6 +286,7 @@ static bool vcpu_enter_once(struct vcpu *vcpu)
 	int rc;
 
 	vcpu_prepare_entry(vcpu);
+	vmx_mitigate_before_entry(vcpu);
 	rc = vmx_run(&vcpu->arch);
 
 	if (rc) {
@@ -348,6 +354,7 @@ void vcpu_arch_run(struct vcpu *vcpu)
 	struct vcpu_arch *a = &vcpu->arch;
 
 	vcpu_reset_xstate();
+	vcpu_arch_scrub(vcpu); /* nothing of an earlier run of the guest */
 	a->xcr0 = XCR0_X87;
 	if (vmclear(a->vmcs_pa) != VMX_SUCCEED || vmptrld(a->vmcs_pa) != VMX_SUCCEED) {
 		guest_stop_as(vcpu->guest, GUEST_STOP_FATAL,
@@ -374,4 +381,5 @@ void vcpu_arch_run(struct vcpu *vcpu)
 	a->vmcs_loaded = false;
 	vmclear(a->vmcs_pa);
 	vcpu_reset_xstate();
+	vcpu_arch_scrub(vcpu);
 }

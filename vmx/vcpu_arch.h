@@ -67,11 +67,12 @@ struct vcpu_arch {
 	uint16_t vpid;
 	uint32_t entry_ctls; /* VM-entry controls as first written (VM exits update IA-32e mode) */
 	uint64_t cr0_guest_mask, cr4_guest_mask;
-	uint64_t xcr0;	      /* the guest's XCR0 (validated XSETBV) */
-	uint8_t cr8;	      /* the guest's TPR (MOV to/from CR8 exit: no TPR shadow) */
-	uint64_t eoi_exit[4]; /* the EOI-exit bitmap last written to the VMCS */
-	uint32_t skip_len;    /* EXIT_SKIP length when the exit has none (MMIO) */
-	bool vmcs_loaded;     /* inside vcpu_arch_run: its VMCS is active on its CPU */
+	uint64_t xcr0;	       /* the guest's XCR0 (validated XSETBV) */
+	uint8_t cr8;	       /* the guest's TPR (MOV to/from CR8 exit: no TPR shadow) */
+	uint64_t eoi_exit[4];  /* the EOI-exit bitmap last written to the VMCS */
+	uint32_t skip_len;     /* EXIT_SKIP length when the exit has none (MMIO) */
+	bool vmcs_loaded;      /* inside vcpu_arch_run: its VMCS is active on its CPU */
+	uint32_t scrubbed_run; /* guest restarts + 1 at the last vcpu_arch_scrub */
 	struct vcpu_boot boot;
 };
 

@@ -24,6 +24,7 @@
 #include <hv/printk.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include "vmx/mitigate.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_ops.h"
@@ -32,6 +33,7 @@
 #define MXCSR_DEFAULT	   0x1f80
 #define FXSAVE_SIZE	   512
 #define PREEMPT_TIMER_MAX  0xffffffffULL
+#define DR6_INIT	   0xffff0ff0 /* DR6 at reset (SDM Vol. 3B 18.2.3) */
 
 static const uint32_t switched_msrs[] = {
     MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX,
@@ -125,8 +127,40 @@ void vcpu_arch_state_reset(struct vcpu *vcpu)
 	}
 	memset(s->msr, 0, sizeof(s->msr));
 	memset(s->dr, 0, sizeof(s->dr));
-	s->dr[4] = 0xffff0ff0; /* DR6 at reset (SDM Vol. 3B 18.2.3) */
+	s->dr[4] = DR6_INIT;
 	vcpu->arch.xcr0 = XCR0_X87;
+}
+
+/*
+ * A dedicated CPU holds the registers its vCPU left there, which no VMCS
+ * switches: the pass-through MSRs and DR0-DR3/DR6.  A new run of the
+ * guest (a restart) must not find the last run's there, so they go back
+ * to their power-on values (SDM Vol. 3A 9.1.1, Table 9-1: the MSRs 0,
+ * DR0-DR3 0, DR6 0xffff0ff0) when a run starts and when the guest stops.
+ * Entries of the same run after an INIT keep them (the INIT state leaves
+ * these MSRs unchanged).  On a shared CPU vcpu_arch_switch loads the
+ * vCPU's own copy instead, which sched_admit resets for each new run.
+ * The extended state is reset by vcpu_arch_run itself.
+ */
+void vcpu_arch_scrub(struct vcpu *vcpu)
+{
+	uint32_t run = vcpu->guest->restarts + 1; /* 0: never scrubbed */
+	bool rdtscp = has_rdtscp();
+
+	if (vcpu->arch.scrubbed_run == run && !guest_is_stopped(vcpu->guest))
+		return;
+	vcpu->arch.scrubbed_run = run;
+	vmx_mitigate_new_run(); /* the next entry flushes the L1D (vmx/mitigate.c) */
+	if (vcpu->sched.shared)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(switched_msrs); i++)
+		if (switched_msrs[i] != MSR_TSC_AUX || rdtscp)
+			wrmsr(switched_msrs[i], 0);
+	write_dr0(0);
+	write_dr1(0);
+	write_dr2(0);
+	write_dr3(0);
+	write_dr6(DR6_INIT);
 }
 
 static void state_save(struct vcpu *v)

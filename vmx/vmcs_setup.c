@@ -17,6 +17,8 @@
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/msr.h>
+#include "vmx/cr_check.h"
+#include "vmx/exits.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 
@@ -122,7 +124,7 @@ void vmcs_init_controls(struct vcpu *vcpu)
 	vmcs_write32(VMCS_CTRL_EXIT_CONTROLS, c->exit);
 	a->entry_ctls = c->entry | (a->boot.mode == VCPU_BOOT_LONG64 ? ENTRY_IA32E_MODE_GUEST : 0);
 	vmcs_write32(VMCS_CTRL_ENTRY_CONTROLS, a->entry_ctls);
-	vmcs_write32(VMCS_CTRL_EXCEPTION_BITMAP, 0);
+	vmcs_write32(VMCS_CTRL_EXCEPTION_BITMAP, VMX_EXCEPTION_BITMAP);
 	vmcs_write32(VMCS_CTRL_PF_ERROR_MASK, 0);
 	vmcs_write32(VMCS_CTRL_PF_ERROR_MATCH, 0);
 	vmcs_write32(VMCS_CTRL_CR3_TARGET_COUNT, 0);
@@ -141,9 +143,10 @@ void vmcs_init_controls(struct vcpu *vcpu)
 	if (c->proc2 & PROC2_XSAVES)
 		vmcs_write64(VMCS_CTRL_XSS_EXIT_BITMAP, 0);
 	/* Bits the CPU fixes in VMX operation are owned by the host: the guest
-	 * reads its own value from the shadow and writing them exits. */
+	 * reads its own value from the shadow and writing them exits.  So is
+	 * CR4.SMXE, which the guest's CPUID hides: vmx/cr.c refuses it. */
 	a->cr0_guest_mask = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(uint64_t)(CR0_PE | CR0_PG);
-	a->cr4_guest_mask = rdmsr(MSR_IA32_VMX_CR4_FIXED0) | CR4_VMXE |
+	a->cr4_guest_mask = rdmsr(MSR_IA32_VMX_CR4_FIXED0) | CR4_VMXE | CRC_CR4_SMXE |
 			    (~rdmsr(MSR_IA32_VMX_CR4_FIXED1) & GENMASK(31, 0));
 	vmcs_write_natural(VMCS_CTRL_CR0_MASK, a->cr0_guest_mask);
 	vmcs_write_natural(VMCS_CTRL_CR4_MASK, a->cr4_guest_mask);

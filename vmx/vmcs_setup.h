@@ -35,4 +35,9 @@ void vmx_explain_guest_state(char *buf, size_t len);
  * VMX-preemption timer for the end of its slice, or off. */
 void vcpu_arch_arm_preempt(struct vcpu *vcpu);
 
+/* On a dedicated CPU, at the start of a new run of the vCPU's guest and
+ * when the guest stops: the pass-through MSRs and DR0-3/DR6 the VMCS does
+ * not switch back to their power-on values (vmx/vcpu_switch.c). */
+void vcpu_arch_scrub(struct vcpu *vcpu);
+
 #endif

@@ -12,6 +12,7 @@
 #include <hv/vmx.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include "vmx/mitigate.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_ctrl.h"
 
@@ -103,4 +104,5 @@ void vmx_report_caps(void)
 	vmx_report_basic(&c);
 	vmx_report_ept_vpid(&c);
 	vmx_report_misc(&c);
+	vmx_mitigations_init();
 }

@@ -48,7 +48,11 @@ static const struct ctrl_policy policy[VMX_CTRL_WORDS] = {
 			PROC_SECONDARY_CONTROLS |
 			/* without a TPR shadow, MOV to CR8 would write the physical
 			 * LAPIC's TPR: a guest could mask the host's wake-up IPI */
-			PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING,
+			PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+			/* CPUID offers no PMU (leaf 0xa reads 0): RDPMC #GPs, never reads host counters */
+			PROC_RDPMC_EXITING |
+			/* CPUID hides MONITOR: both #UD as advertised, no MWAIT C-state on a shared core */
+			PROC_MONITOR_EXITING | PROC_MWAIT_EXITING,
 		.optional =
 			/* prerequisite of x2APIC virtualization and virtual-interrupt delivery */
 			PROC_TPR_SHADOW,
@@ -156,14 +160,17 @@ static const char *const bit_names[VMX_CTRL_WORDS][32] = {
 		[6] = "VMX-preemption timer", [7] = "posted interrupts",
 	},
 	[VMX_CTRL_PROC] = {
-		[7] = "HLT exiting", [9] = "INVLPG exiting", [15] = "CR3-load exiting",
-		[16] = "CR3-store exiting", [19] = "CR8-load exiting", [20] = "CR8-store exiting",
-		[21] = "use TPR shadow", [23] = "MOV-DR exiting",
+		[7] = "HLT exiting", [9] = "INVLPG exiting", [10] = "MWAIT exiting",
+		[11] = "RDPMC exiting", [15] = "CR3-load exiting", [16] = "CR3-store exiting",
+		[19] = "CR8-load exiting", [20] = "CR8-store exiting", [21] = "use TPR shadow",
+		[23] = "MOV-DR exiting",
 		[24] = "unconditional I/O exiting", [25] = "use I/O bitmaps",
-		[28] = "use MSR bitmaps", [31] = "activate secondary controls",
+		[28] = "use MSR bitmaps", [29] = "MONITOR exiting",
+		[31] = "activate secondary controls",
 	},
 	[VMX_CTRL_PROC2] = {
-		[0] = "virtualize APIC accesses", [1] = "EPT", [3] = "RDTSCP", [4] = "virtualize x2APIC mode", [5] = "VPID",
+		[0] = "virtualize APIC accesses", [1] = "EPT", [3] = "RDTSCP",
+		[4] = "virtualize x2APIC mode", [5] = "VPID",
 		[7] = "unrestricted guest", [8] = "APIC-register virtualization",
 		[9] = "virtual-interrupt delivery", [12] = "INVPCID", [20] = "XSAVES/XRSTORS",
 	},

@@ -15,6 +15,9 @@
  * stage there.  With hv.cfg "on_crash = restart" the hypervisor restarts
  * the guest after each crash-like stop, and the next run first prints the
  * previous attempt's result ("stopped this guest only: run R") and goes on.
+ * The first run leaves markers in registers no VMCS switches (SYSCALL
+ * MSRs, debug registers, XMM0) before the chain; the first restarted run
+ * checks that none survived (hostile_check_left_state).
  * The chain ends with a write to the reset register 0xCF9, a "reset" that
  * stops the guest as a power-off: with "on_poweroff = stop" (the default)
  * that is the end.  Attempts that survive (a dropped reset) print their
@@ -287,6 +290,8 @@ static void run_nonfatal(void)
 /* Run the chain from stage first; each stage records the next first. */
 static __noreturn void run_chain(unsigned first)
 {
+	if (first == 0)
+		hostile_leave_state();
 	for (unsigned s = first; s < NR_STAGES; s++) {
 		scratch_write(s + 1, attempt_next() + 1);
 		gprintf("INFO fatal stage %u of %u: %s\n", s + 1, (unsigned)NR_STAGES,
@@ -311,6 +316,8 @@ static __noreturn void continue_chain(uint32_t scratch)
 	attempt_end(OUT_CONTAINED, "it stopped this guest only; the hypervisor restarted it "
 				   "(fresh run, RAM cleared)");
 	attempt_renumber(next);
+	if (stage == 1) /* the first restart: the state the first run left */
+		hostile_check_left_state();
 	run_chain(stage);
 }
 

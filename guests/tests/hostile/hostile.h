@@ -91,6 +91,12 @@ void hostile_storm(void);      /* hostile/apic.c */
 void hostile_cli_loop(void);   /* hostile/cpu.c */
 void hostile_host_alive(void); /* hostile/apic.c */
 
+/* Leave markers in the registers no VMCS switches (SYSCALL MSRs, debug
+ * registers, XMM0); the next run, after a restart, must find none of them
+ * (one attempt: hostile_check_left_state).  hostile/cpu.c */
+void hostile_leave_state(void);
+void hostile_check_left_state(void);
+
 /* ---- fatal attempts (hostile/mem.c, hostile/io.c) ---- */
 /* Access guest-physical pa (any width: PAE paging above 4 GiB); returns
  * only when the hypervisor let the access through. */
