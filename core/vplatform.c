@@ -506,8 +506,11 @@ int vplatform_intr(struct vcpu *vcpu, bool take, bool lapic)
 	spin_lock(&vp->lock);
 	vp_tick_locked(vp, vplatform_now(vp));
 	vp_kick(vp);
-	vlapic_sync(vl);
-	vec = lapic ? vlapic_pending_vector(vl) : -1;
+	vec = -1;
+	if (lapic) { /* else vplatform_apicv_sync syncs right after */
+		vlapic_sync(vl);
+		vec = vlapic_pending_vector(vl);
+	}
 	if (vec < 0 && vl->extint_pending && vpic_intr_pending(&vp->pic)) {
 		vec = take ? vpic_ack(&vp->pic) : 0;
 		if (take)

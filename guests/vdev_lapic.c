@@ -111,6 +111,7 @@ static void reset_registers(struct vlapic *vl)
 {
 	vl->page_reset = true;
 	vl->pir_any = false;
+	vl->mirror_dirty = true;
 	vl->ldr = 0;
 	vl->dfr = 0xffffffffu;
 	vl->svr = 0xff; /* software-disabled, spurious vector 0xff */
@@ -272,6 +273,7 @@ static uint32_t reg_read(struct vlapic *vl, unsigned reg, vdev_time_ns now)
 /* Write register reg (known to exist and be writable in the current mode). */
 static void reg_write(struct vlapic *vl, unsigned reg, uint32_t val, vdev_time_ns now)
 {
+	vl->mirror_dirty = true;
 	switch (reg) {
 	case REG_TPR:
 		*vlapic_reg(vl, VLAPIC_OFF_TPR) = val & 0xff;
@@ -357,6 +359,7 @@ void vlapic_pull(struct vlapic *vl)
 /* Rewrite the mirrored registers and PPR in the page (owner only). */
 void vlapic_mirror(struct vlapic *vl)
 {
+	vl->mirror_dirty = false;
 	for (size_t i = 0; i < ARRAY_SIZE(mirrored); i++)
 		vl->page[mirrored[i] * 4] = reg_read(vl, mirrored[i], 0);
 	vl->page[REG_PPR * 4] = vlapic_ppr(vl);
@@ -436,6 +439,7 @@ void vlapic_apicv_write(struct vlapic *vl, uint32_t offset, vdev_time_ns now)
 
 	offset &= (VLAPIC_MMIO_SIZE - 1) & ~3u;
 	val = vl->page[offset >> 2];
+	vl->mirror_dirty = true; /* the raw value goes even if the write is ignored */
 	vlapic_sync(vl);
 	vlapic_mmio_write(vl, offset, 4, val, now);
 }
@@ -465,6 +469,7 @@ static int write_apic_base(struct vlapic *vl, uint64_t val)
 	if ((val & rsvd) || (!en && x2) || (old_x2 && en && !x2) || (!old_en && x2))
 		return VLAPIC_GP;
 	vl->apic_base = (val & ~VLAPIC_BASE_BSP) | (vl->apic_base & VLAPIC_BASE_BSP);
+	vl->mirror_dirty = true; /* the ID and LDR formats follow the mode */
 	if (old_en && !en)
 		reset_registers(vl);
 	return VLAPIC_OK;

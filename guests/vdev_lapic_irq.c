@@ -123,6 +123,7 @@ void vlapic_clear_page_state(struct vlapic *vl)
 	memset(vl->pir_level, 0, sizeof(vl->pir_level));
 	vl->pir_any = false;
 	vl->page_reset = false;
+	vl->mirror_dirty = true;
 }
 
 /* Fold the requests into IRR and TMR (11.5.2: the trigger mode of the
@@ -149,7 +150,9 @@ void vlapic_sync(struct vlapic *vl)
 	else
 		vlapic_pull(vl);
 	fold_requests(vl);
-	vlapic_mirror(vl);
+	/* Most syncs (one before every entry) find nothing to mirror. */
+	if (vl->mirror_dirty)
+		vlapic_mirror(vl);
 }
 
 uint16_t vlapic_intr_status(const struct vlapic *vl)
@@ -189,7 +192,7 @@ bool vlapic_ack(struct vlapic *vl, uint8_t vector)
 		return false;
 	vlapic_vec_clear(vl, VLAPIC_OFF_IRR, vector);
 	vlapic_vec_set(vl, VLAPIC_OFF_ISR, vector);
-	vlapic_mirror(vl); /* PPR */
+	vl->mirror_dirty = true; /* PPR */
 	return true;
 }
 
@@ -213,7 +216,7 @@ int vlapic_eoi(struct vlapic *vl)
 	if (vector < 0)
 		return -1;
 	vlapic_vec_clear(vl, VLAPIC_OFF_ISR, (unsigned)vector);
-	vlapic_mirror(vl); /* PPR */
+	vl->mirror_dirty = true; /* PPR */
 	eoi_broadcast(vl, (uint8_t)vector);
 	return vector;
 }

@@ -72,9 +72,8 @@ static void check_priority(struct vlapic *vl)
 	pend = vlapic_pending_vector(vl);
 	isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
 	ppr = (tpr & 0xf0) >= isr_class ? tpr : isr_class;
-	if (vlapic_ppr(vl) != ppr || vl->page[VLAPIC_OFF_PPR >> 2] != ppr)
-		FAIL("PPR %#x (page %#x), expected %#x (TPR %#x, ISRV %d)", vlapic_ppr(vl),
-		     vl->page[VLAPIC_OFF_PPR >> 2], ppr, tpr, isrv);
+	if (vlapic_ppr(vl) != ppr)
+		FAIL("PPR %#x, expected %#x (TPR %#x, ISRV %d)", vlapic_ppr(vl), ppr, tpr, isrv);
 	if (irrv >= 0 && vlapic_hw_enabled(vl) && ((uint32_t)irrv & 0xf0) > (ppr & 0xf0))
 		want = irrv;
 	if (pend != want)

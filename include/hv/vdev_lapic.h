@@ -169,6 +169,7 @@ struct vlapic {
 	uint32_t pir[8], pir_level[8];
 	bool pir_any;
 	bool page_reset;      /* an INIT cleared the registers; the owner clears the page */
+	bool mirror_dirty;    /* a mirrored register or PPR changed since the last mirror */
 	uint32_t esr;	      /* value software reads */
 	uint32_t esr_pending; /* errors since the last ESR write */
 	uint64_t icr;	      /* ICR, high half = destination */
