@@ -137,27 +137,32 @@ static bool parse_loglevel(struct token v, struct hv_options *opt)
 	return true;
 }
 
-/* timestamps=on | off (the bare word "timestamps" is on). */
-static bool parse_timestamps(struct token v, struct hv_options *opt)
+/* A switch's value: "on" or "off" into *on; false for anything else. */
+static bool parse_on_off(struct token v, bool *on)
 {
 	if (tok_eq(v, "on"))
-		opt->timestamps = true;
+		*on = true;
 	else if (tok_eq(v, "off"))
-		opt->timestamps = false;
+		*on = false;
 	else
 		return false;
 	return true;
 }
 
+/* timestamps=on | off (the bare word "timestamps" is on). */
+static bool parse_timestamps(struct token v, struct hv_options *opt)
+{
+	return parse_on_off(v, &opt->timestamps);
+}
+
 /* apicv=on | off. */
 static bool parse_apicv(struct token v, struct hv_options *opt)
 {
-	if (tok_eq(v, "on"))
-		opt->apicv_off = false;
-	else if (tok_eq(v, "off"))
-		opt->apicv_off = true;
-	else
+	bool on;
+
+	if (!parse_on_off(v, &on))
 		return false;
+	opt->apicv_off = !on;
 	return true;
 }
 

@@ -46,10 +46,16 @@ static inline uint32_t *vlapic_reg(struct vlapic *vl, uint32_t off)
 	return &vl->page[off >> 2];
 }
 
-/* Word of the 256-bit vector at base that holds vector's bit. */
+/* Index in the page of the word of the 256-bit vector at base that holds
+ * vector's bit (one 32-bit register every 16 bytes). */
+static inline unsigned vlapic_vec_index(uint32_t base, unsigned vector)
+{
+	return (base >> 2) + ((vector >> 5) & 7) * 4;
+}
+
 static inline uint32_t *vlapic_vec_word(struct vlapic *vl, uint32_t base, unsigned vector)
 {
-	return vlapic_reg(vl, base + ((vector >> 5) & 7) * 16);
+	return &vl->page[vlapic_vec_index(base, vector)];
 }
 
 static inline void vlapic_vec_set(struct vlapic *vl, uint32_t base, unsigned vector)

@@ -1,9 +1,10 @@
 /*
  * vdev_lapic_irq.c - the virtual local APIC's interrupt logic: acceptance
- * into the request bitmap and from there into IRR/TMR, priorities (TPR, PPR, APR), IRR -> ISR ->
- * EOI, the error register's sources, local interrupt pins, and IPIs: decoding the ICR, matching
- * destinations, routing over a partition, and applying an IPI to its target (SDM Vol. 3A 11.5
- * - 11.8).
+ * into the request bitmap and from there into IRR/TMR, priorities (TPR,
+ * PPR, APR), IRR -> ISR -> EOI, the error register's sources, local
+ * interrupt pins, and IPIs: decoding the ICR, matching destinations,
+ * routing over a partition, and applying an IPI to its target (SDM Vol. 3A
+ * 11.5 - 11.8).
  *
  * Interrupts are delivered one of two ways.  Without APIC virtualization
  * the hypervisor asks vlapic_pending_vector() when the guest can take an
@@ -33,7 +34,7 @@ int vlapic_vec_highest(const struct vlapic *vl, uint32_t base)
 
 bool vlapic_page_test(const struct vlapic *vl, uint32_t base, uint8_t vector)
 {
-	return vl->page[(base >> 2) + (vector >> 5) * 4] & (1u << (vector & 31));
+	return vl->page[vlapic_vec_index(base, vector)] & (1u << (vector & 31));
 }
 
 static uint32_t prio_class(int vector)

@@ -244,6 +244,20 @@ static void test_timestamps(void)
 	CHECK_BAD("Timestamps", "Timestamps");
 }
 
+/* APIC virtualization is on unless apicv=off; a bad value leaves it on. */
+static void test_apicv(void)
+{
+	CHECK_OK("");
+	CHECK(!opt.apicv_off);
+	CHECK_OK("apicv=off");
+	CHECK(opt.apicv_off);
+	CHECK_OK("apicv=off apicv=on");
+	CHECK(!opt.apicv_off);
+	CHECK_BAD("apicv=no", "apicv=no");
+	CHECK(!opt.apicv_off);
+	CHECK_BAD("apicv", "apicv");
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -256,5 +270,6 @@ int main(void)
 	RUN(test_bad_option_truncated);
 	RUN(test_given_flags);
 	RUN(test_timestamps);
+	RUN(test_apicv);
 	return test_summary();
 }

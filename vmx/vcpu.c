@@ -213,11 +213,13 @@ static void vcpu_skip_instruction(struct vcpu *vcpu, const struct exit_info *e)
 /*
  * Before an entry: when the virtual platform has an interrupt for this vCPU
  * (with APIC virtualization: one from the PIC; the CPU delivers the
- * vLAPIC's from the virtual-APIC page) and the guest can take it (RFLAGS.IF, no STI / MOV SS
- * shadow; SDM 25.4.2), inject it (SDM 27.6) and acknowledge it in the model; when it cannot, ask
- * for an interrupt-window exit (SDM 25.6.2) and try again then.  An event already being injected (a
- * fault, or one re-injected after an exit during delivery) goes first.  Last, the physical CPU's
- * timer is armed at the next model deadline.
+ * vLAPIC's from the virtual-APIC page) and the guest can take it
+ * (RFLAGS.IF, no STI / MOV SS shadow; SDM 25.4.2), inject it (SDM 27.6)
+ * and acknowledge it in the model; when it cannot, ask for an
+ * interrupt-window exit (SDM 25.6.2) and try again then.  An event
+ * already being injected (a fault, or one re-injected after an exit
+ * during delivery) goes first.  Last, the physical CPU's timer is armed
+ * at the next model deadline.
  */
 static void vcpu_prepare_entry(struct vcpu *vcpu)
 {

@@ -3,10 +3,11 @@
  * guest state (SDM Vol. 3C chapter 25), plus the guest-state explainer used
  * when a VM entry fails.
  *
- * The controls come from vmx/vmx_ctrl.c's negotiation; here they are only
- * trimmed of optional features this hypervisor does not drive yet (a
- * virtual APIC page, posted interrupts, the preemption timer), unless the
- * CPU insists on them.
+ * The controls come from vmx/vmx_ctrl.c's negotiation; here they are
+ * trimmed of optional features this hypervisor does not drive (posted
+ * interrupts; the preemption timer, which each shared-CPU vCPU arms
+ * itself), unless the CPU insists on them, and APIC virtualization is
+ * chosen or dropped as a whole (vmx_ctrl_choose_apicv).
  */
 #include <hv/cmdline.h>
 #include <hv/lib.h>
